@@ -1,0 +1,32 @@
+"""Field validators shared by the models (and so by forms, the admin and the API)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from common import dateformula
+
+code_validator = RegexValidator(
+    regex=r"^[A-Z0-9_-]+\Z",
+    message=_("Use upper-case letters, digits, '-' and '_' only."),
+    code="invalid_code",
+)
+
+percent_validators = [MinValueValidator(0), MaxValueValidator(100)]
+non_negative_validators = [MinValueValidator(0)]
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def validate_phone_no(value: str) -> None:
+    if _LETTER.search(value or ""):
+        raise ValidationError(_("A phone number must not contain letters."), code="invalid_phone")
+
+
+def validate_date_formula(value: str) -> None:
+    try:
+        dateformula.parse(value)
+    except dateformula.DateFormulaError as exc:
+        raise ValidationError(exc.message, code="invalid_date_formula") from exc

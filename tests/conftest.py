@@ -1,0 +1,137 @@
+"""Shared fixtures: the personas of STYLE.md (a rep who owns, a rep who does not, a manager)
+and a sales cycle that exercises every rule."""
+
+import datetime
+import os
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    ActivityFactory,
+    ActivityStepFactory,
+    CloseCodeFactory,
+    ManagerFactory,
+    OpportunityFactory,
+    PersonFactory,
+    SalesCycleFactory,
+    SalespersonFactory,
+    StageFactory,
+    UserFactory,
+)
+
+D = Decimal
+TODAY = datetime.date(2026, 3, 2)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests skip on SQLite, but never in CI, where skipping would hide them."""
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.fixturenames.append("_require_postgresql")
+
+
+@pytest.fixture
+def _require_postgresql():
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI must run the PostgreSQL tests: set DATABASE_URL to a PostgreSQL database")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def rep(db):
+    """A sales rep (user linked to a salesperson)."""
+    return SalespersonFactory(code="REP", name="Rita Rep", user=UserFactory(username="rita"))
+
+
+@pytest.fixture
+def other_rep(db):
+    return SalespersonFactory(code="OTHER", name="Otto Other", user=UserFactory(username="otto"))
+
+
+@pytest.fixture
+def manager(db):
+    return ManagerFactory(username="mona")
+
+
+@pytest.fixture
+def plain_user(db):
+    """A logged-in user who is neither a salesperson nor a manager."""
+    return UserFactory(username="nobody")
+
+
+@pytest.fixture
+def won_code(db):
+    return CloseCodeFactory(code="WON-PRICE", description="Best price", type="won")
+
+
+@pytest.fixture
+def lost_code(db):
+    return CloseCodeFactory(code="LOST-COMP", description="Lost to competitor", type="lost")
+
+
+@pytest.fixture
+def cycle(db):
+    """Five stages: 1 → 2 (skippable) → 3 (skippable, quote required) → 5 → 7 (gaps allowed).
+
+    Stage 1 has an activity of two steps, stage 5 a chances default of 0 (keep the current value).
+    """
+    sales_cycle = SalesCycleFactory(code="NEW", description="New customers", probability_calculation="multiply")
+    activity = ActivityFactory(code="INTRO", description="Introduction")
+    ActivityStepFactory(activity=activity, step_no=1, type="phone_call", description="Call", date_formula="2D")
+    ActivityStepFactory(
+        activity=activity, step_no=2, type="meeting", priority="high", description="Meet", date_formula="1W"
+    )
+    StageFactory(
+        sales_cycle=sales_cycle,
+        stage=1,
+        description="Initial",
+        completed_pct=D("10"),
+        chances_of_success_pct=D("20"),
+        activity=activity,
+        date_formula="1M",
+    )
+    StageFactory(
+        sales_cycle=sales_cycle,
+        stage=2,
+        description="Qualify",
+        completed_pct=D("30"),
+        chances_of_success_pct=D("40"),
+        allow_skip=True,
+        date_formula="2W",
+    )
+    StageFactory(
+        sales_cycle=sales_cycle,
+        stage=3,
+        description="Proposal",
+        completed_pct=D("50"),
+        chances_of_success_pct=D("60"),
+        allow_skip=True,
+        quote_required=True,
+        date_formula="CM",
+    )
+    StageFactory(
+        sales_cycle=sales_cycle,
+        stage=5,
+        description="Negotiate",
+        completed_pct=D("80"),
+        chances_of_success_pct=D("0"),
+        date_formula="10D",
+    )
+    StageFactory(
+        sales_cycle=sales_cycle,
+        stage=7,
+        description="Sign",
+        completed_pct=D("90"),
+        chances_of_success_pct=D("90"),
+        date_formula="",
+    )
+    return sales_cycle
+
+
+@pytest.fixture
+def opportunity(cycle, rep):
+    """A not-started opportunity of the rep in the five-stage cycle."""
+    return OpportunityFactory(sales_cycle=cycle, salesperson=rep, contact=PersonFactory())
