@@ -1,0 +1,61 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import ServiceAdminMixin
+from contacts import services
+from contacts.models import Contact, Salesperson
+
+
+@admin.register(Salesperson)
+class SalespersonAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "user", "email", "phone", "job_title", "blocked"]
+    list_filter = ["blocked"]
+    search_fields = ["code", "name", "email"]
+    autocomplete_fields = ["user"]
+
+    def delete_model(self, request, obj):
+        services.salesperson_delete(salesperson=obj, user=request.user)
+
+
+class PersonInline(admin.TabularInline):
+    model = Contact
+    fk_name = "company"
+    fields = ["no", "name", "job_title", "email", "phone"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["no", "name", "type", "company", "city", "country", "email", "phone", "salesperson"]
+    list_filter = ["type", "country", "salesperson"]
+    list_select_related = ["company", "salesperson"]
+    search_fields = ["no", "name", "email", "phone", "city"]
+    autocomplete_fields = ["company", "salesperson"]
+    readonly_fields = ["no", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["no", "type", "name", "company", "first_name", "surname", "job_title", "salesperson"]}),
+        (_("Address"), {"fields": ["address", "address_2", "post_code", "city", "country"]}),
+        (_("Communication"), {"fields": ["phone", "mobile_phone", "email", "website", "language"]}),
+        (_("Other"), {"fields": ["vat_registration_no", "notes", "created_at", "updated_at"]}),
+    ]
+
+    def get_inlines(self, request, obj):
+        return [PersonInline] if obj is not None and obj.is_company else []
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.CONTACT_FIELDS}
+        if change:
+            saved = services.contact_update(contact=obj, user=request.user, **fields)
+        else:
+            fields = {name: value for name, value in form.cleaned_data.items() if name in services.CONTACT_FIELDS}
+            saved = services.contact_create(user=request.user, **fields)
+        obj.pk, obj.no = saved.pk, saved.no
+
+    def delete_model(self, request, obj):
+        services.contact_delete(contact=obj, user=request.user)

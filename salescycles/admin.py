@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from common.admin import ServiceAdminMixin
+from salescycles import services
+from salescycles.models import Activity, ActivityStep, CloseOpportunityCode, SalesCycle, SalesCycleStage
+
+
+class SalesCycleStageInline(admin.TabularInline):
+    model = SalesCycleStage
+    extra = 0
+    ordering = ["stage"]
+    fields = [
+        "stage",
+        "description",
+        "completed_pct",
+        "chances_of_success_pct",
+        "activity",
+        "quote_required",
+        "allow_skip",
+        "date_formula",
+    ]
+
+
+@admin.register(SalesCycle)
+class SalesCycleAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "description", "probability_calculation", "blocked"]
+    list_filter = ["blocked", "probability_calculation"]
+    search_fields = ["code", "description"]
+    inlines = [SalesCycleStageInline]
+
+    def delete_model(self, request, obj):
+        services.sales_cycle_delete(sales_cycle=obj, user=request.user)
+
+
+class ActivityStepInline(admin.TabularInline):
+    model = ActivityStep
+    extra = 0
+    ordering = ["step_no"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["code", "description"]
+    search_fields = ["code", "description"]
+    inlines = [ActivityStepInline]
+
+
+@admin.register(CloseOpportunityCode)
+class CloseOpportunityCodeAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "description", "type"]
+    list_filter = ["type"]
+    search_fields = ["code", "description"]
+
+    def delete_model(self, request, obj):
+        services.close_code_delete(close_code=obj, user=request.user)
