@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 
 MAX_QUANTITY = 9999
 
-_TERM = re.compile(r"([+-]?)(?:(\d+)([DWMQY])|C([DWMQY]))")
+# ASCII digits only: ``\d`` would also accept "٣D" or a full-width "１D" and store them as formulas.
+_TERM = re.compile(r"([+-]?)(?:([0-9]+)([DWMQY])|C([DWMQY]))")
 
 
 class DateFormulaError(ValueError):
@@ -76,8 +77,8 @@ def parse(formula: str | None) -> tuple[Term, ...]:
             quantity = int(match.group(2))
             if quantity > MAX_QUANTITY:
                 raise DateFormulaError(
-                    _("The number %(number)s in a date formula is too large (at most %(max)s).")
-                    % {"number": quantity, "max": MAX_QUANTITY}
+                    _("The number %(number)s in a date formula is too large (at most %(max)s). %(help)s")
+                    % {"number": quantity, "max": MAX_QUANTITY, "help": SYNTAX_HELP}
                 )
             terms.append(Term(sign, quantity, match.group(3)))
         else:
@@ -136,5 +137,8 @@ def evaluate(formula: str | None, start: datetime.date) -> datetime.date:
         for term in parse(formula):
             day = _apply(day, term)
     except OverflowError as exc:
-        raise DateFormulaError(_("The date formula gives a date outside the supported range.")) from exc
+        raise DateFormulaError(
+            _("The date formula “%(formula)s” gives a date outside the supported range. %(help)s")
+            % {"formula": formula, "help": SYNTAX_HELP}
+        ) from exc
     return day

@@ -4,6 +4,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common import dateformula
@@ -27,6 +28,8 @@ def validate_phone_no(value: str) -> None:
 
 def validate_date_formula(value: str) -> None:
     try:
-        dateformula.parse(value)
+        # Evaluated, not only parsed: "9999Y" is well-formed but gives no date from any day in use,
+        # and would otherwise be refused only when an opportunity enters the stage.
+        dateformula.evaluate(value, timezone.localdate())
     except dateformula.DateFormulaError as exc:
         raise ValidationError(exc.message, code="invalid_date_formula") from exc

@@ -5,14 +5,14 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from opportunities.models import Opportunity, Task
 
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe  # GET and HEAD: some load balancers probe with HEAD
 def health(request):
     """Public health check for load balancers: 200 when the database answers, else 503."""
     try:

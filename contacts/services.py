@@ -1,5 +1,6 @@
 """Writes of contacts and salespeople, and BC's duplicate search (SPEC §2.2, §3.5)."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from contacts.models import Contact, ContactSearchString, Salesperson
 # The fields whose first and last five characters are compared (BC's "Duplicate Search String Setup").
 SEARCH_FIELDS = ("name", "address", "city", "post_code", "phone", "email", "vat_registration_no")
 SEARCH_PART_LENGTH = 5
+
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 CONTACT_FIELDS = {
     "type",
@@ -121,7 +124,10 @@ def _apply_contact_rules(contact: Contact) -> None:
             if getattr(contact, field if field != "company" else "company_id"):
                 errors[field] = [_("Only a person contact has this field.")]
     else:
-        if contact.company_id is not None and contact.company.type != Contact.Type.COMPANY:
+        if contact.company_id is not None and (
+            # A company turned into a person must not end up as its own company.
+            contact.company_id == contact.pk or contact.company.type != Contact.Type.COMPANY
+        ):
             errors["company"] = [_("A person can only belong to a company contact.")]
         built = build_person_name(contact.first_name, contact.surname)
         if built:
@@ -130,11 +136,18 @@ def _apply_contact_rules(contact: Contact) -> None:
     if not contact.name:
         errors["name"] = [_("Enter a name, or a first name and surname for a person.")]
     if contact.country:
-        contact.country = contact.country.upper()
+        contact.country = contact.country.strip().upper()
+        if not _COUNTRY_CODE.fullmatch(contact.country):
+            errors["country"] = [_("Enter a two-letter ISO 3166 country code, such as DE or NL.")]
+    # Field validators (lengths, e-mail, phone without letters) with translated messages; reported
+    # together with the rules above so that a form shows every problem at once.
+    try:
+        contact.full_clean(exclude=["no"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
-    # Field validators (lengths, e-mail, phone without letters) with translated messages.
-    contact.full_clean(exclude=["no"], validate_unique=False, validate_constraints=False)
 
 
 def _assign(contact: Contact, fields: dict) -> None:
@@ -184,7 +197,7 @@ def contact_update(*, contact: Contact, user=None, **fields) -> Contact:
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, user=None) -> None:
-    from opportunities.models import Opportunity, Task
+    from opportunities.models import Opportunity, OpportunityEntry, Task
 
     if Opportunity.objects.filter(Q(contact=contact) | Q(contact_company=contact), closed=False).exists() or (
         Task.objects.filter(contact=contact, closed=False).exists()
@@ -198,10 +211,15 @@ def contact_delete(*, contact: Contact, user=None) -> None:
             "contact_has_persons",
             _("Company %(no)s still has persons; delete or move them first.") % {"no": contact.no},
         )
-    if Opportunity.objects.filter(Q(contact=contact) | Q(contact_company=contact)).exists():
+    # Entries keep a snapshot of the contact: one an opportunity has since moved away from is
+    # still part of its history (and protected by the database).
+    if (
+        Opportunity.objects.filter(Q(contact=contact) | Q(contact_company=contact)).exists()
+        or OpportunityEntry.objects.filter(contact=contact).exists()
+    ):
         raise ContactError(
             "contact_has_history",
-            _("Contact %(no)s has closed opportunities, whose history must stay.") % {"no": contact.no},
+            _("Contact %(no)s is part of the history of opportunities, which must stay.") % {"no": contact.no},
         )
     Task.objects.filter(contact=contact).update(contact=None)
     contact.delete()

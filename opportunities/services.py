@@ -15,7 +15,7 @@ user who may see an opportunity but not do this to it gets ``PermissionRefused``
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -101,12 +101,13 @@ def _today() -> datetime.date:
 
 
 def _lock(opportunity: Opportunity) -> Opportunity:
-    """Lock the opportunity row for this transaction and re-read it."""
-    return (
-        Opportunity.objects.select_for_update(of=("self",))
-        .select_related("sales_cycle", "current_stage")
-        .get(pk=opportunity.pk)
-    )
+    """Lock the opportunity row for this transaction and re-read it.
+
+    No select_related here: after waiting for the lock, PostgreSQL re-reads the locked row but not
+    the joined ones, so a joined sales cycle or stage could be the one from before the change we
+    waited for. Related rows are read afterwards, fresh.
+    """
+    return Opportunity.objects.select_for_update().get(pk=opportunity.pk)
 
 
 def _sync(target: Opportunity, source: Opportunity) -> None:
@@ -447,10 +448,10 @@ def opportunity_activate(
         )
     first = stages[0]
     date = date_of_change or _today()
-    value = ZERO if estimated_value is None else Decimal(estimated_value)
+    value = ZERO if estimated_value is None else round_amount(estimated_value)
     if value < 0:
         raise OpportunityError("invalid_estimated_value", _("The estimated sales value cannot be negative."))
-    chances = first.chances_of_success_pct if chances_of_success_pct is None else Decimal(chances_of_success_pct)
+    chances = first.chances_of_success_pct if chances_of_success_pct is None else round_amount(chances_of_success_pct)
     _check_chances(chances, allow_zero=True)
     close_date = estimated_close_date or proposed_close_date(stage=first, date_of_change=date)
     _check_close_date(close_date, date)
@@ -480,17 +481,31 @@ def opportunity_activate(
 # --- update stage ----------------------------------------------------------------------------
 
 
-def _find_stage(stages: list[SalesCycleStage], number, sales_cycle: SalesCycle) -> int:
-    if number is None:
-        raise OpportunityError("stage_required", _("Choose the stage to move to."))
-    number = number.stage if isinstance(number, SalesCycleStage) else number
-    for index, stage in enumerate(stages):
-        if stage.stage == number:
-            return index
-    raise OpportunityError(
+def _stage_not_found(sales_cycle: SalesCycle, number) -> OpportunityError:
+    return OpportunityError(
         "stage_not_found",
         _("Sales cycle %(code)s has no stage %(stage)s.") % {"code": sales_cycle.code, "stage": number},
     )
+
+
+def _stage_number(stage: int | SalesCycleStage, sales_cycle: SalesCycle) -> int:
+    """A stage named by its number or by the stage itself; a stage of another cycle is not found here
+    (matching it by number alone would move the opportunity to an unrelated stage)."""
+    if isinstance(stage, SalesCycleStage):
+        if stage.sales_cycle_id != sales_cycle.pk:
+            raise _stage_not_found(sales_cycle, stage.stage)
+        return stage.stage
+    return stage
+
+
+def _find_stage(stages: list[SalesCycleStage], number, sales_cycle: SalesCycle) -> int:
+    if number is None:
+        raise OpportunityError("stage_required", _("Choose the stage to move to."))
+    number = _stage_number(number, sales_cycle)
+    for index, stage in enumerate(stages):
+        if stage.stage == number:
+            return index
+    raise _stage_not_found(sales_cycle, number)
 
 
 def _resolve_target(
@@ -547,7 +562,7 @@ def _resolve_target(
         )
     # next, previous and update name their target themselves; a stage given with them must agree.
     if stage is not None:
-        number = stage.stage if isinstance(stage, SalesCycleStage) else stage
+        number = _stage_number(stage, sales_cycle)
         if number != stages[target].stage:
             raise OpportunityError(
                 "stage_mismatch",
@@ -599,8 +614,10 @@ def opportunity_update_stage(
     date = date_of_change or _today()
     _check_date_not_before(date, active)
 
+    # Given figures are rounded to cents before they are checked, so that 0.004 is refused rather than
+    # stored as 0.00, and the current value is computed from the estimate as stored.
     if estimated_value is not None:
-        value = Decimal(estimated_value)
+        value = round_amount(estimated_value)
     elif quote_total is not None:
         value = quote_total
     else:
@@ -609,7 +626,7 @@ def opportunity_update_stage(
         raise OpportunityError("estimated_value_required", _("The estimated sales value must be greater than 0."))
 
     if chances_of_success_pct is not None:
-        chances = Decimal(chances_of_success_pct)  # an explicit value is never overwritten
+        chances = round_amount(chances_of_success_pct)  # an explicit value is never overwritten
     elif moves and target.chances_of_success_pct != 0:
         chances = target.chances_of_success_pct
     else:
@@ -688,7 +705,7 @@ def opportunity_close(
 
     if outcome == Action.WON:
         if sales_amount is not None:
-            amount = Decimal(sales_amount)
+            amount = round_amount(sales_amount)
         else:
             quote_total = _quote_total(locked)
             amount = quote_total if quote_total is not None else locked.estimated_value
@@ -818,6 +835,13 @@ class QuoteLineInput:
     discount_pct: Decimal = ZERO
 
 
+def _decimal(value) -> Decimal:
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(value)
+    return number
+
+
 def _check_quote_allowed(opportunity: Opportunity) -> None:
     if opportunity.status != Status.IN_PROGRESS:
         raise OpportunityError(
@@ -830,12 +854,16 @@ def _clean_lines(lines: Iterable[QuoteLineInput | Mapping]) -> list[QuoteLineInp
     cleaned, errors = [], {}
     for index, line in enumerate(lines, start=1):
         if isinstance(line, Mapping):
-            line = QuoteLineInput(
-                description=line.get("description", ""),
-                quantity=Decimal(line.get("quantity", 0)),
-                unit_price=Decimal(line.get("unit_price", 0)),
-                discount_pct=Decimal(line.get("discount_pct") or 0),
-            )
+            try:
+                line = QuoteLineInput(
+                    description=line.get("description", ""),
+                    quantity=_decimal(line.get("quantity", 0)),
+                    unit_price=_decimal(line.get("unit_price", 0)),
+                    discount_pct=_decimal(line.get("discount_pct") or 0),
+                )
+            except (InvalidOperation, TypeError, ValueError):
+                errors[f"line {index}"] = [_("Quantity, unit price and discount must be numbers.")]
+                continue
         problems = []
         if not (line.description or "").strip():
             problems.append(_("The description is required."))

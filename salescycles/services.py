@@ -60,9 +60,12 @@ def stage_delete(*, stage: SalesCycleStage, user=None) -> None:
 
 @transaction.atomic
 def close_code_delete(*, close_code: CloseOpportunityCode, user=None) -> None:
-    from opportunities.models import Opportunity
+    from opportunities.models import Opportunity, OpportunityEntry
 
-    if Opportunity.objects.filter(close_code=close_code).exists():
+    if (
+        Opportunity.objects.filter(close_code=close_code).exists()
+        or OpportunityEntry.objects.filter(close_code=close_code).exists()
+    ):
         raise SetupError(
             "close_code_in_use",
             _("Close code %(code)s is used by closed opportunities and cannot be deleted.") % {"code": close_code.code},

@@ -40,6 +40,12 @@ def _require_postgresql():
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The personas get hashed passwords; PBKDF2 would make each test take most of a second.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def rep(db):
     """A sales rep (user linked to a salesperson)."""

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from contacts.models import Contact, Salesperson
 from opportunities.models import Opportunity
@@ -13,6 +13,16 @@ from opportunities.permissions import MANAGERS_GROUP
 from salescycles.models import Activity, ActivityStep, CloseOpportunityCode, SalesCycle, SalesCycleStage
 
 User = get_user_model()
+
+
+def managers_group() -> Group:
+    """The group of migration opportunities/0002; rebuilt after a transactional test emptied the tables."""
+    group, created = Group.objects.get_or_create(name=MANAGERS_GROUP)
+    if created:
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label__in=["salescycles", "contacts", "opportunities"])
+        )
+    return group
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,12 +36,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class ManagerFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     username = factory.Sequence(lambda n: f"manager{n}")
 
     @factory.post_generation
     def group(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(Group.objects.get(name=MANAGERS_GROUP))
+            self.groups.add(managers_group())
 
 
 class SalespersonFactory(factory.django.DjangoModelFactory):
