@@ -186,7 +186,7 @@ class Figures:
     estimated_close_date: datetime.date | None
 
 
-def _stage_figures(
+def stage_figures(
     *,
     method: str,
     estimated_value: Decimal,
@@ -204,6 +204,83 @@ def _stage_figures(
         probability_pct=probability,
         calculated_current_value=compute_current_value(estimated_value=estimated_value, probability_pct=probability),
         estimated_close_date=estimated_close_date,
+    )
+
+
+def update_values(
+    *,
+    target: SalesCycleStage,
+    moves: bool,
+    date_of_change: datetime.date,
+    estimated_value: Decimal | None,
+    chances_of_success_pct: Decimal | None,
+    estimated_close_date: datetime.date | None,
+    quote_total: Decimal | None,
+    current_value: Decimal,
+    current_chances: Decimal,
+    current_close_date: datetime.date | None,
+    propose=None,
+) -> tuple[Decimal, Decimal, datetime.date | None]:
+    """Estimated value, chances and close date of an update's new entry (SPEC §3.3 defaults).
+
+    Given figures are rounded to cents first, so that 0.004 is refused rather than stored as 0.00.
+    ``propose(stage, date)`` may replace ``proposed_close_date`` (the bulk generator caches it).
+    """
+    if estimated_value is not None:
+        value = round_amount(estimated_value)
+    elif quote_total is not None:
+        value = quote_total
+    else:
+        value = current_value
+    if chances_of_success_pct is not None:
+        chances = round_amount(chances_of_success_pct)  # an explicit value is never overwritten
+    elif moves and target.chances_of_success_pct != 0:
+        chances = target.chances_of_success_pct
+    else:
+        chances = current_chances
+    if estimated_close_date is not None:
+        close_date = estimated_close_date
+    elif moves:
+        close_date = (
+            propose(target, date_of_change)
+            if propose is not None
+            else proposed_close_date(stage=target, date_of_change=date_of_change)
+        )
+    else:
+        close_date = current_close_date
+    return value, chances, close_date
+
+
+def close_figures(
+    *,
+    outcome: str,
+    date_closed: datetime.date,
+    sales_amount: Decimal | None,
+    quote_total: Decimal | None,
+    estimated_value: Decimal,
+) -> Figures:
+    """Figures of a close entry (SPEC §3.4). Won: the sales amount as given, else the quote total,
+    else the estimated value, at 100 %. Lost: nothing weighted, the estimate kept for reporting."""
+    if outcome == Action.WON:
+        if sales_amount is not None:
+            amount = round_amount(sales_amount)
+        else:
+            amount = round_amount(quote_total if quote_total is not None else estimated_value)
+        return Figures(
+            estimated_value=amount,
+            chances_of_success_pct=HUNDRED,
+            completed_pct=HUNDRED,
+            probability_pct=HUNDRED,
+            calculated_current_value=amount,
+            estimated_close_date=date_closed,
+        )
+    return Figures(
+        estimated_value=estimated_value,
+        chances_of_success_pct=ZERO,
+        completed_pct=HUNDRED,
+        probability_pct=ZERO,
+        calculated_current_value=ZERO,
+        estimated_close_date=date_closed,
     )
 
 
@@ -456,7 +533,7 @@ def opportunity_activate(
     close_date = estimated_close_date or proposed_close_date(stage=first, date_of_change=date)
     _check_close_date(close_date, date)
 
-    figures = _stage_figures(
+    figures = stage_figures(
         method=locked.sales_cycle.probability_calculation,
         estimated_value=value,
         chances_of_success_pct=chances,
@@ -614,36 +691,26 @@ def opportunity_update_stage(
     date = date_of_change or _today()
     _check_date_not_before(date, active)
 
-    # Given figures are rounded to cents before they are checked, so that 0.004 is refused rather than
-    # stored as 0.00, and the current value is computed from the estimate as stored.
-    if estimated_value is not None:
-        value = round_amount(estimated_value)
-    elif quote_total is not None:
-        value = quote_total
-    else:
-        value = locked.estimated_value
+    value, chances, close_date = update_values(
+        target=target,
+        moves=moves,
+        date_of_change=date,
+        estimated_value=estimated_value,
+        chances_of_success_pct=chances_of_success_pct,
+        estimated_close_date=estimated_close_date,
+        quote_total=quote_total,
+        current_value=locked.estimated_value,
+        current_chances=locked.chances_of_success_pct,
+        current_close_date=locked.estimated_closing_date,
+    )
     if value <= 0:
         raise OpportunityError("estimated_value_required", _("The estimated sales value must be greater than 0."))
-
-    if chances_of_success_pct is not None:
-        chances = round_amount(chances_of_success_pct)  # an explicit value is never overwritten
-    elif moves and target.chances_of_success_pct != 0:
-        chances = target.chances_of_success_pct
-    else:
-        chances = locked.chances_of_success_pct
     _check_chances(chances, allow_zero=False)
-
-    if estimated_close_date is not None:
-        close_date = estimated_close_date
-    elif moves:
-        close_date = proposed_close_date(stage=target, date_of_change=date)
-    else:
-        close_date = locked.estimated_closing_date
     _check_close_date(close_date, date)
 
     if cancel_open_tasks:
         _cancel_open_tasks(locked, date)
-    figures = _stage_figures(
+    figures = stage_figures(
         method=locked.sales_cycle.probability_calculation,
         estimated_value=value,
         chances_of_success_pct=chances,
@@ -703,32 +770,15 @@ def opportunity_close(
     date = date_closed or _today()
     _check_date_not_before(date, active)
 
-    if outcome == Action.WON:
-        if sales_amount is not None:
-            amount = round_amount(sales_amount)
-        else:
-            quote_total = _quote_total(locked)
-            amount = quote_total if quote_total is not None else locked.estimated_value
-        if amount <= 0:
-            raise OpportunityError("sales_amount_required", _("A won opportunity needs a sales amount greater than 0."))
-        figures = Figures(
-            estimated_value=round_amount(amount),
-            chances_of_success_pct=HUNDRED,
-            completed_pct=HUNDRED,
-            probability_pct=HUNDRED,
-            calculated_current_value=round_amount(amount),
-            estimated_close_date=date,
-        )
-    else:
-        # The estimated value is kept so that the value of lost business can be reported.
-        figures = Figures(
-            estimated_value=locked.estimated_value,
-            chances_of_success_pct=ZERO,
-            completed_pct=HUNDRED,
-            probability_pct=ZERO,
-            calculated_current_value=ZERO,
-            estimated_close_date=date,
-        )
+    figures = close_figures(
+        outcome=outcome,
+        date_closed=date,
+        sales_amount=sales_amount,
+        quote_total=_quote_total(locked) if outcome == Action.WON and sales_amount is None else None,
+        estimated_value=locked.estimated_value,
+    )
+    if outcome == Action.WON and figures.estimated_value <= 0:
+        raise OpportunityError("sales_amount_required", _("A won opportunity needs a sales amount greater than 0."))
     if cancel_open_tasks:
         _cancel_open_tasks(locked, date)
     entry = _write_entry(

@@ -26,13 +26,13 @@ from decimal import Decimal
 
 from opportunities.models import Opportunity, OpportunityEntry
 from opportunities.services import (
-    HUNDRED,
     ZERO,
     UpdateAction,
-    compute_current_value,
-    compute_probability,
+    close_figures,
     proposed_close_date,
     round_amount,
+    stage_figures,
+    update_values,
 )
 from salescycles.models import SalesCycleStage
 
@@ -167,19 +167,23 @@ class _Walker:
 
     def _stage_entry(self, action: str, target: int, date: datetime.date, value, chances, close_date, note):
         stage = self.stages[target]
-        probability = compute_probability(
-            method=self.method, chances_of_success_pct=chances, completed_pct=stage.completed_pct
+        figures = stage_figures(
+            method=self.method,
+            estimated_value=value,
+            chances_of_success_pct=chances,
+            stage=stage,
+            estimated_close_date=close_date,
         )
         entry = PlannedEntry(
             action_taken=action,
             stage_index=target,
             previous_stage_index=self.index,
             date_of_change=date,
-            estimated_value=round_amount(value),
-            chances_of_success_pct=round_amount(chances),
-            completed_pct=D(stage.completed_pct),
-            probability_pct=probability,
-            calculated_current_value=compute_current_value(estimated_value=value, probability_pct=probability),
+            estimated_value=figures.estimated_value,
+            chances_of_success_pct=figures.chances_of_success_pct,
+            completed_pct=D(figures.completed_pct),
+            probability_pct=figures.probability_pct,
+            calculated_current_value=figures.calculated_current_value,
             estimated_close_date=close_date,
             note=note,
         )
@@ -197,38 +201,36 @@ class _Walker:
         if step.quote_total is not None:
             self.quote_total = step.quote_total
         target = step.stage_index
-        moves = target != self.index
-        if step.estimated_value is not None:
-            value = step.estimated_value
-        elif self.quote_total is not None:
-            value = self.quote_total
-        else:
-            value = self.value
-        if step.chances_of_success_pct is not None:
-            chances = step.chances_of_success_pct
-        elif moves and self.stages[target].chances_of_success_pct != 0:
-            chances = self.stages[target].chances_of_success_pct
-        else:
-            chances = self.chances
-        if step.estimated_close_date is not None:
-            close_date = step.estimated_close_date
-        elif moves:
-            close_date = propose(self.stages[target], step.date)
-        else:
-            close_date = self.close_date
+        value, chances, close_date = update_values(
+            target=self.stages[target],
+            moves=target != self.index,
+            date_of_change=step.date,
+            estimated_value=step.estimated_value,
+            chances_of_success_pct=step.chances_of_success_pct,
+            estimated_close_date=step.estimated_close_date,
+            quote_total=self.quote_total,
+            current_value=self.value,
+            current_chances=self.chances,
+            current_close_date=self.close_date,
+            propose=propose,
+        )
         self._stage_entry(recorded, target, step.date, value, chances, close_date, step.note)
 
     def close(self, step: Step) -> None:
-        if step.action == WON:
-            if step.sales_amount is not None:
-                amount = step.sales_amount
-            else:
-                amount = self.quote_total if self.quote_total is not None else self.value
-            amount = round_amount(amount)
-            figures = (amount, HUNDRED, HUNDRED, HUNDRED, amount)
-        else:
-            figures = (self.value, ZERO, HUNDRED, ZERO, ZERO)
-        value, chances, completed, probability, current = figures
+        figures = close_figures(
+            outcome=step.action,
+            date_closed=step.date,
+            sales_amount=step.sales_amount,
+            quote_total=self.quote_total,
+            estimated_value=self.value,
+        )
+        value, chances, completed, probability, current = (
+            figures.estimated_value,
+            figures.chances_of_success_pct,
+            figures.completed_pct,
+            figures.probability_pct,
+            figures.calculated_current_value,
+        )
         self.entries.append(
             PlannedEntry(
                 action_taken=step.action,

@@ -402,9 +402,7 @@ class Command(BaseCommand):
         for username, role, created in logins:
             note = "" if created else "  [already existed, left unchanged]"
             write(f"  {username:<10} {role}{note}")
-        write("")
-        write("Start the server with `python manage.py runserver`, then open http://127.0.0.1:8000/")
-        write("(the Django admin is at http://127.0.0.1:8000/admin/ for admin and manager).")
+        write("The Django admin (/admin/) is for admin and manager.")
 
 
 def _already_seeded() -> bool:
