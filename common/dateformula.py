@@ -74,13 +74,18 @@ def parse(formula: str | None) -> tuple[Term, ...]:
             )
         sign = -1 if match.group(1) == "-" else 1
         if match.group(2) is not None:
-            quantity = int(match.group(2))
-            if quantity > MAX_QUANTITY:
+            digits = match.group(2).lstrip("0") or "0"
+            # Compare the length first: int() refuses strings of more than 4300 digits (ValueError).
+            if len(digits) > len(str(MAX_QUANTITY)) or int(digits) > MAX_QUANTITY:
                 raise DateFormulaError(
                     _("The number %(number)s in a date formula is too large (at most %(max)s). %(help)s")
-                    % {"number": quantity, "max": MAX_QUANTITY, "help": SYNTAX_HELP}
+                    % {
+                        "number": digits if len(digits) <= 12 else f"{digits[:12]}…",
+                        "max": MAX_QUANTITY,
+                        "help": SYNTAX_HELP,
+                    }
                 )
-            terms.append(Term(sign, quantity, match.group(3)))
+            terms.append(Term(sign, int(digits), match.group(3)))
         else:
             terms.append(Term(sign, None, match.group(4)))
         position = match.end()

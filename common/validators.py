@@ -1,6 +1,7 @@
 """Field validators shared by the models (and so by forms, the admin and the API)."""
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -17,6 +18,13 @@ code_validator = RegexValidator(
 
 percent_validators = [MinValueValidator(0), MaxValueValidator(100)]
 non_negative_validators = [MinValueValidator(0)]
+
+# The largest amount the product accepts (columns are Decimal(18, 2)). Thirteen digits before the
+# decimal point keep every cent exact even on SQLite, which stores decimals as 64-bit floats.
+MAX_AMOUNT = Decimal("9999999999999.99")
+MAX_QUANTITY = Decimal("999999999.9999")
+amount_validators = [MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)]
+quantity_validators = [MinValueValidator(0), MaxValueValidator(MAX_QUANTITY)]
 
 _LETTER = re.compile(r"[^\W\d_]")
 

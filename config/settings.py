@@ -76,11 +76,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "common.middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Every view needs a login unless it is marked with @login_not_required
-    # (the login page, the health check, later the public lead form).
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Every view needs a login unless it is marked with @login_not_required (the login page, the
+    # health check, later the public lead form); the API authenticates itself and answers 401.
+    "common.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,19 +170,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes anonymous requests a 401 rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "common.api.CrmAutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "common.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "common.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["common.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_TOKEN_THROTTLE_RATE", "600/minute")},
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    "DATE_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "CRM sales opportunity management API",
+    "DESCRIPTION": (
+        "Sales cycles, contacts, opportunities and their lifecycle (activate, update stage, close), "
+        "tasks and quotes. Authenticate with `Authorization: Token <key>` or a browser session. "
+        "Refusals of business rules answer 409 with `{detail, code}`."
+    ),
     "VERSION": "1.0.0",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named "type" and "status" mean different things on different objects.
+    "ENUM_NAME_OVERRIDES": {
+        "OpportunityStatusEnum": "opportunities.models.Opportunity.Status",
+        "TaskStatusEnum": "opportunities.models.Task.Status",
+        "ContactTypeEnum": "contacts.models.Contact.Type",
+        "TaskTypeEnum": "salescycles.models.TaskType",
+        "CloseCodeTypeEnum": "salescycles.models.CloseOpportunityCode.Type",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -252,3 +252,35 @@ def salesperson_delete(*, salesperson: Salesperson, user=None) -> None:
             % {"code": salesperson.code},
         )
     salesperson.delete()
+
+
+SALESPERSON_FIELDS = {"code", "name", "user", "email", "phone", "job_title", "commission_pct", "blocked"}
+
+
+def _save_salesperson(salesperson: Salesperson, changes: dict) -> Salesperson:
+    unknown = set(changes) - SALESPERSON_FIELDS
+    if unknown:
+        raise ValueError(f"Unknown salesperson fields: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(salesperson, field, value)
+    # Field validators and "one salesperson per user", with translated messages.
+    salesperson.full_clean()
+    if salesperson.pk is None:
+        salesperson.save()
+    elif changes:
+        salesperson.save(update_fields=list(changes))
+    return salesperson
+
+
+@transaction.atomic
+def salesperson_create(*, user=None, changes: dict) -> Salesperson:
+    """``changes`` holds the fields (its ``user`` is the login linked to the salesperson; ``user``
+    the one acting)."""
+    return _save_salesperson(Salesperson(), changes)
+
+
+@transaction.atomic
+def salesperson_update(*, salesperson: Salesperson, user=None, changes: dict) -> Salesperson:
+    """Blocking retires a salesperson: their open opportunities stay theirs until reassigned."""
+    salesperson = Salesperson.objects.select_for_update().get(pk=salesperson.pk)
+    return _save_salesperson(salesperson, changes)

@@ -11,12 +11,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from common.validators import non_negative_validators, percent_validators
+from common.validators import amount_validators, percent_validators, quantity_validators
 from contacts.models import Contact, Salesperson
 from opportunities.permissions import is_manager, salesperson_of
 from salescycles.models import CloseOpportunityCode, Priority, SalesCycle, SalesCycleStage, TaskType
 
-AMOUNT = {"max_digits": 18, "decimal_places": 2, "validators": non_negative_validators}
+AMOUNT = {"max_digits": 18, "decimal_places": 2, "validators": amount_validators}
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": percent_validators}
 
 
@@ -402,7 +402,7 @@ class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines", verbose_name=_("quote"))
     line_no = models.PositiveIntegerField(_("line no."))
     description = models.CharField(_("description"), max_length=100)
-    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4, validators=non_negative_validators)
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4, validators=quantity_validators)
     unit_price = models.DecimalField(_("unit price"), **AMOUNT)
     discount_pct = models.DecimalField(_("line discount %"), default=Decimal("0"), **PERCENT)
     amount = models.DecimalField(_("line amount"), **AMOUNT)

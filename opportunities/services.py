@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from common import dateformula
 from common.errors import DomainError, PermissionRefused
 from common.numbering import next_no
+from common.validators import MAX_AMOUNT, MAX_QUANTITY
 from contacts.models import Contact, Salesperson
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
 from opportunities.permissions import can_change_all, salesperson_of
@@ -34,6 +35,7 @@ from salescycles.models import CloseOpportunityCode, Priority, ProbabilityCalcul
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
+
 
 Status = Opportunity.Status
 Action = OpportunityEntry.Action
@@ -756,6 +758,8 @@ def opportunity_close(
         raise OpportunityError("invalid_outcome", _("The outcome must be won or lost."))
     if close_code is None:
         raise OpportunityError("close_code_required", _("Choose a close code."))
+    # Re-read and lock the code: a manager changing its type at this moment waits for us (or we for them).
+    close_code = CloseOpportunityCode.objects.select_for_update().get(pk=close_code.pk)
     if close_code.type != outcome:
         raise OpportunityError(
             "close_code_type_mismatch",
@@ -921,10 +925,17 @@ def _clean_lines(lines: Iterable[QuoteLineInput | Mapping]) -> list[QuoteLineInp
             problems.append(_("The description has more than 100 characters."))
         if line.quantity < 0:
             problems.append(_("The quantity cannot be negative."))
+        elif line.quantity > MAX_QUANTITY:
+            problems.append(_("The quantity is too large."))
         if line.unit_price < 0:
             problems.append(_("The unit price cannot be negative."))
+        elif line.unit_price > MAX_AMOUNT:
+            problems.append(_("The unit price is too large."))
         if not 0 <= line.discount_pct <= 100:
             problems.append(_("The discount must be between 0 and 100 %."))
+        elif not problems and line.quantity * line.unit_price * (HUNDRED - line.discount_pct) / HUNDRED > MAX_AMOUNT:
+            # Compared before rounding: rounding such a product to cents overflows the decimal context.
+            problems.append(_("The line amount is too large."))
         if problems:
             errors[f"line {index}"] = problems
         cleaned.append(line)
@@ -972,6 +983,8 @@ def quote_save(
     quote.quote_date = quote_date
     quote.valid_until = valid_until
     quote.total = sum((line.amount for line in new_lines), ZERO)
+    if quote.total > MAX_AMOUNT:
+        raise ValidationError({"lines": [_("The quote total is too large.")]})
     quote.save()
     for line in new_lines:
         line.quote = quote

@@ -51,5 +51,12 @@ class CloseOpportunityCodeAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_filter = ["type"]
     search_fields = ["code", "description"]
 
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in ("code", "description", "type")}
+        if change:
+            services.close_code_update(close_code=obj, user=request.user, **fields)
+        else:
+            obj.pk = services.close_code_create(user=request.user, **fields).pk
+
     def delete_model(self, request, obj):
         services.close_code_delete(close_code=obj, user=request.user)

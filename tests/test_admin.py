@@ -135,3 +135,24 @@ def test_admin_lists_only_the_opportunities_a_rep_may_see(client, staff_rep, opp
     assert foreign.no not in content
     detail = client.get(reverse("admin:opportunities_opportunity_change", args=[foreign.pk]))
     assert detail.status_code == 302  # the admin's "does not exist" answer: back to the index
+
+
+def test_admin_refuses_to_change_the_type_of_a_close_code_in_use(client, staff_manager, opportunity, rep, won_code):
+    services.opportunity_close(
+        opportunity=opportunity, user=rep.user, outcome="won", close_code=won_code, sales_amount=Decimal("100")
+    )
+    client.force_login(staff_manager)
+    url = reverse("admin:salescycles_closeopportunitycode_change", args=[won_code.pk])
+    response = client.post(url, {"code": won_code.code, "description": "Renamed", "type": "lost"}, follow=True)
+    assert "its type cannot change" in response.content.decode()
+    won_code.refresh_from_db()
+    assert (won_code.type, won_code.description) == ("won", "Best price")
+
+
+def test_admin_changes_the_description_of_a_close_code_in_use(client, staff_manager, won_code):
+    client.force_login(staff_manager)
+    url = reverse("admin:salescycles_closeopportunitycode_change", args=[won_code.pk])
+    response = client.post(url, {"code": won_code.code, "description": "Renamed", "type": "won"})
+    assert response.status_code == 302
+    won_code.refresh_from_db()
+    assert won_code.description == "Renamed"

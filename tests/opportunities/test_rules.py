@@ -480,6 +480,23 @@ def test_a_quote_line_with_a_non_numeric_figure_is_a_field_error_and_the_old_quo
     assert snapshot(opportunity.pk) == before
 
 
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [{"description": "Huge", "quantity": "999999999", "unit_price": "9999999999999.99"}],
+        [{"description": "Big", "quantity": "1", "unit_price": "9999999999999.99"}] * 2,
+    ],
+    ids=["line", "total"],
+)
+def test_a_quote_whose_amounts_overflow_the_currency_field_is_refused_and_the_old_quote_kept(put_in, rep, lines):
+    opportunity = put_in("middle")
+    before = snapshot(opportunity.pk)
+    with pytest.raises(ValidationError) as refused:
+        services.quote_save(opportunity=opportunity, user=rep.user, lines=lines)
+    assert "too large" in str(refused.value.message_dict["lines"])
+    assert snapshot(opportunity.pk) == before
+
+
 def test_a_quote_valid_until_before_its_date_is_refused(put_in, rep):
     opportunity = put_in("first")
     before = snapshot(opportunity.pk)
