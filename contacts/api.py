@@ -99,30 +99,7 @@ class ContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "no",
-            "type",
-            "name",
-            "company",
-            "first_name",
-            "surname",
-            "job_title",
-            "salesperson",
-            "address",
-            "address_2",
-            "post_code",
-            "city",
-            "country",
-            "phone",
-            "mobile_phone",
-            "email",
-            "website",
-            "language",
-            "vat_registration_no",
-            "notes",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["no", *services.CONTACT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["no", "created_at", "updated_at"]
         extra_kwargs = {
             # A person's name is built from first name and surname (the service checks one is there).

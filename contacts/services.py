@@ -20,7 +20,8 @@ SEARCH_PART_LENGTH = 5
 
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
-CONTACT_FIELDS = {
+# The writable fields of a contact, in the order forms and the API show them.
+CONTACT_FIELDS = (
     "type",
     "name",
     "company",
@@ -40,7 +41,7 @@ CONTACT_FIELDS = {
     "language",
     "vat_registration_no",
     "notes",
-}
+)
 
 
 class ContactError(DomainError):
@@ -151,7 +152,7 @@ def _apply_contact_rules(contact: Contact) -> None:
 
 
 def _assign(contact: Contact, fields: dict) -> None:
-    unknown = set(fields) - CONTACT_FIELDS
+    unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown contact fields: {sorted(unknown)}")
     for field, value in fields.items():
