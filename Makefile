@@ -10,7 +10,12 @@ HOST ?= 127.0.0.1
 # DATABASE_URL overrides it. `make test` also runs the suite once on SQLite, the default of `make run`.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/crm)
 
-.PHONY: run test lint venv clean messages
+NPM ?= npm
+# Debian's Chromium drives the browser tests (Playwright's own browser download needs the internet).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint venv clean messages chromium assets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +31,17 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 venv: $(VENV)/.installed
 
-run: $(VENV)/.installed
+# htmx and Chart.js (and axe-core for the accessibility scan), served as static files.
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installed
+
+chromium:
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+
+run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
@@ -41,7 +56,7 @@ lint: $(VENV)/.installed-dev
 
 # The suite on PostgreSQL, then the portable path again on SQLite (the PostgreSQL-only tests
 # ran in the first pass).
-test: lint
+test: lint node_modules/.installed chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.sqlite3 $(PY) -m pytest -q -m "not postgresql"
 
@@ -50,4 +65,4 @@ messages: $(VENV)/.installed-dev
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache db.sqlite3 .test-sqlite.sqlite3
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache db.sqlite3 .test-sqlite.sqlite3

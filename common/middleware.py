@@ -1,5 +1,6 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext
 
 
@@ -76,3 +77,29 @@ def _contains_nul(request) -> bool:
     return any(
         "\x00" in value for key, value in request.META.items() if key.startswith("HTTP_") and isinstance(value, str)
     )
+
+
+class ProfileLanguageMiddleware:
+    """Activates the language saved on the signed-in user's profile (else LocaleMiddleware's choice)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = profile_language(user)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def profile_language(user) -> str:
+    from common.models import UserProfile
+
+    cached = getattr(user, "_crm_profile_language", None)
+    if cached is None:
+        cached = UserProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
+        user._crm_profile_language = cached
+    return cached

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q, Sum
@@ -5,7 +6,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
 
 from opportunities.models import Opportunity, Task
 
@@ -47,3 +49,15 @@ def home(request):
         )
     )
     return render(request, "common/home.html", {"figures": figures, "tasks": tasks})
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """Django's language switch, which also saves the choice on a signed-in user's profile."""
+    from common.models import UserProfile
+
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        UserProfile.objects.update_or_create(user=request.user, defaults={"language": language})
+    return django_set_language(request)

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "common.middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The language saved on the user's profile wins over Accept-Language.
+    "common.middleware.ProfileLanguageMiddleware",
     # Every view needs a login unless it is marked with @login_not_required (the login page, the
     # health check, later the public lead form); the API authenticates itself and answers 401.
     "common.middleware.LoginRequiredMiddleware",
@@ -148,7 +150,13 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# htmx and Chart.js come from npm (package.json; `make run` and `make test` install them) and are
+# served like our own static files: the UI works offline, nothing loads from a CDN.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from common import views as common_views
 
@@ -12,7 +10,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The login page offers the language switch too.
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", common_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("contacts/", include("contacts.urls")),
+    path("", include("opportunities.urls")),
 ]

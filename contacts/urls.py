@@ -1,0 +1,6 @@
+"""URLs of the browser UI for contacts."""
+
+from contacts import views
+
+app_name = "contacts"
+urlpatterns = views.urlpatterns

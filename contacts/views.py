@@ -1,0 +1,3 @@
+"""Views: contacts (companies and persons)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: dashboard (see opportunities/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: opportunities (see opportunities/urls.py)."""
+
+urlpatterns: list = []

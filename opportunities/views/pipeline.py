@@ -1,0 +1,3 @@
+"""Views: pipeline (see opportunities/urls.py)."""
+
+urlpatterns: list = []

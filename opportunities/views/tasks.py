@@ -1,0 +1,3 @@
+"""Views: tasks (see opportunities/urls.py)."""
+
+urlpatterns: list = []
