@@ -15,7 +15,7 @@ NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint venv clean messages chromium assets
+.PHONY: run test lint venv clean messages chromium assets screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ lint: $(VENV)/.installed-dev
 test: lint node_modules/.installed chromium
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
 	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.sqlite3 $(PY) -m pytest -q -m "not postgresql"
+
+# Screenshots of the main pages from the demo data (docs/screenshots/), on a scratch database.
+SHOT_DB := /tmp/crm-screenshots.sqlite3
+screenshots: $(VENV)/.installed-dev node_modules/.installed chromium
+	rm -f $(SHOT_DB)
+	DATABASE_URL=sqlite:///$(SHOT_DB) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=sqlite:///$(SHOT_DB) $(PY) manage.py seed_demo > /dev/null
+	DATABASE_URL=sqlite:///$(SHOT_DB) $(PY) manage.py runserver 127.0.0.1:8799 --noreload > /dev/null 2>&1 & \
+	  server=$$!; sleep 3; $(PY) scripts/screenshots.py --url http://127.0.0.1:8799; status=$$?; kill $$server; exit $$status
 
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests

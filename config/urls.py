@@ -3,9 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from common import views as common_views
+from opportunities.views import dashboard
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", dashboard.dashboard, name="home"),
     path("health/", common_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

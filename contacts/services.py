@@ -285,3 +285,20 @@ def salesperson_update(*, salesperson: Salesperson, user=None, changes: dict) ->
     """Blocking retires a salesperson: their open opportunities stay theirs until reassigned."""
     salesperson = Salesperson.objects.select_for_update().get(pk=salesperson.pk)
     return _save_salesperson(salesperson, changes)
+
+
+# --- who may change contacts (SPEC §5) -------------------------------------------------------
+
+
+def may_write_contacts(user) -> bool:
+    """Sales staff (a user linked to a salesperson) and sales managers create and edit contacts."""
+    from opportunities.permissions import can_change_all, salesperson_of
+
+    return can_change_all(user) or salesperson_of(user) is not None
+
+
+def may_delete_contacts(user) -> bool:
+    """Only sales managers delete contacts."""
+    from opportunities.permissions import can_change_all
+
+    return can_change_all(user)

@@ -8,8 +8,9 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import TruncMonth
 
-from opportunities.models import Opportunity, OpportunityEntry
+from opportunities.models import Opportunity, OpportunityEntry, Task
 from salescycles.models import SalesCycle
 
 ZERO = Decimal("0.00")
@@ -104,3 +105,113 @@ def sales_cycle_statistics(
         "lost": {"count": totals["lost_count"]},
         "stages": stages,
     }
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+def add_months(date: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (or earlier), clamped to the month's last day."""
+    index = date.year * 12 + date.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for day in (date.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _scoped(queryset, *, user, salesperson):
+    queryset = queryset.visible_to(user)
+    if salesperson is not None:
+        queryset = queryset.filter(salesperson=salesperson)
+    return queryset
+
+
+def pipeline_summary(*, user, today: datetime.date, salesperson=None) -> dict:
+    """The dashboard's figures in one query: open pipeline, won this month and quarter, the win rate
+    of the last 12 months (won / (won + lost), by closing date) and the open opportunities whose
+    estimated closing date has passed."""
+    month_start = today.replace(day=1)
+    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+    year_ago = add_months(today, -12)
+    won = Q(status=Opportunity.Status.WON)
+    lost = Q(status=Opportunity.Status.LOST)
+    is_open = Q(closed=False)
+    last_12_months = Q(date_closed__gt=year_ago, date_closed__lte=today)
+    this_month = Q(date_closed__gte=month_start, date_closed__lte=today)
+    this_quarter = Q(date_closed__gte=quarter_start, date_closed__lte=today)
+    totals = _scoped(Opportunity.objects, user=user, salesperson=salesperson).aggregate(
+        open_count=Count("id", filter=is_open),
+        open_estimated=Sum("estimated_value", filter=is_open),
+        open_weighted=Sum("calculated_current_value", filter=is_open),
+        overdue_count=Count("id", filter=is_open & Q(estimated_closing_date__lt=today)),
+        won_month_count=Count("id", filter=won & this_month),
+        won_month_value=Sum("calculated_current_value", filter=won & this_month),
+        won_quarter_count=Count("id", filter=won & this_quarter),
+        won_quarter_value=Sum("calculated_current_value", filter=won & this_quarter),
+        won_12_count=Count("id", filter=won & last_12_months),
+        lost_12_count=Count("id", filter=lost & last_12_months),
+    )
+    decided = totals["won_12_count"] + totals["lost_12_count"]
+    win_rate = None
+    if decided:
+        win_rate = (Decimal(totals["won_12_count"]) * 100 / decided).quantize(Decimal("0.1"))
+    return {
+        "open": {
+            "count": totals["open_count"],
+            "estimated_value": _money(totals["open_estimated"]),
+            "weighted_value": _money(totals["open_weighted"]),
+        },
+        "overdue_count": totals["overdue_count"],
+        "won_this_month": {"count": totals["won_month_count"], "value": _money(totals["won_month_value"])},
+        "won_this_quarter": {"count": totals["won_quarter_count"], "value": _money(totals["won_quarter_value"])},
+        "win_rate": {
+            "won": totals["won_12_count"],
+            "lost": totals["lost_12_count"],
+            "pct": win_rate,
+        },
+    }
+
+
+def open_forecast_by_month(*, user, start: datetime.date, months: int = 12, salesperson=None) -> list[dict]:
+    """Open estimated and weighted value by month of estimated closing date, for ``months`` months
+    from the month of ``start`` (every month listed, empty ones with zeros); one query."""
+    first = start.replace(day=1)
+    end = add_months(first, months)
+    rows = {
+        row["month"]: row
+        for row in _scoped(Opportunity.objects, user=user, salesperson=salesperson)
+        .filter(closed=False, estimated_closing_date__gte=first, estimated_closing_date__lt=end)
+        .annotate(month=TruncMonth("estimated_closing_date"))
+        .values("month")
+        .annotate(
+            count=Count("id"),
+            estimated_value=Sum("estimated_value"),
+            weighted_value=Sum("calculated_current_value"),
+        )
+        .order_by()
+    }
+    result = []
+    for offset in range(months):
+        month = add_months(first, offset)
+        row = rows.get(month, {})
+        result.append(
+            {
+                "month": month,
+                "count": row.get("count", 0),
+                "estimated_value": _money(row.get("estimated_value")),
+                "weighted_value": _money(row.get("weighted_value")),
+            }
+        )
+    return result
+
+
+def task_summary(*, user, today: datetime.date, salesperson=None) -> dict:
+    """Open tasks due today and overdue (one query)."""
+    return _scoped(Task.objects, user=user, salesperson=salesperson).aggregate(
+        due_today=Count("id", filter=Q(closed=False, date=today)),
+        overdue=Count("id", filter=Q(closed=False, date__lt=today)),
+    )

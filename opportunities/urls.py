@@ -4,7 +4,14 @@ Each view module lists its own ``urlpatterns``; the dashboard is the site's home
 (``config/urls.py``).
 """
 
-from opportunities.views import opportunities, pipeline, tasks
+from opportunities.views import opportunities, opportunity_forms, opportunity_list, pipeline, tasks
 
 app_name = "opportunities"
-urlpatterns = [*opportunities.urlpatterns, *pipeline.urlpatterns, *tasks.urlpatterns]
+urlpatterns = [
+    # Before the detail page's ``opportunities/<no>/``, which would otherwise take "new" for a number.
+    *opportunity_list.urlpatterns,
+    *opportunity_forms.urlpatterns,
+    *opportunities.urlpatterns,
+    *pipeline.urlpatterns,
+    *tasks.urlpatterns,
+]

@@ -1,4 +1,6 @@
-"""Web basics: health check, login everywhere, languages, the home page, settings safety."""
+"""Web basics: health check, login everywhere, languages, the home page (the dashboard), settings safety.
+
+The dashboard's figures are tested in tests/ui/test_dashboard.py."""
 
 import os
 import re
@@ -116,10 +118,9 @@ def test_a_rep_logging_in_lands_on_home_and_sees_only_their_own_figures(client, 
 
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    figures = response.context["figures"]
-    assert figures["open_count"] == 2
-    assert figures["not_started"] == 2
-    assert figures["won"] == 0
+    summary = response.context["summary"]
+    assert summary["open"]["count"] == 2
+    assert summary["won_this_month"]["count"] == 0
 
 
 @pytest.mark.django_db
@@ -128,7 +129,8 @@ def test_a_user_without_a_salesperson_sees_no_figures(client, plain_user, cycle,
     client.force_login(plain_user)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert not response.context["figures"]["open_count"]
+    assert response.context["summary"]["open"]["count"] == 0
+    assert "not linked to a salesperson" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -138,7 +140,7 @@ def test_a_manager_sees_the_figures_of_all_salespeople(client, manager, cycle, r
     client.force_login(manager)
     response = client.get(reverse("home"))
     assert response.status_code == 200
-    assert response.context["figures"]["open_count"] == 2
+    assert response.context["summary"]["open"]["count"] == 2
 
 
 # --- settings -----------------------------------------------------------------------------------

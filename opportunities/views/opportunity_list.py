@@ -1,0 +1,169 @@
+"""Views: the opportunity list and its CSV export (see opportunities/urls.py).
+
+Both read ``Opportunity.objects.visible_to(user).for_list()`` through the same filters and sort,
+so the export holds exactly the rows the list shows (all pages), and each costs a fixed number
+of queries whatever the number of rows.
+"""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from opportunities.filters import SORT_FIELDS, OpportunityListFilter, apply_sort, parse_sort
+from opportunities.models import Opportunity
+
+PAGE_SIZE = 50
+EXPORT_CHUNK_SIZE = 2000
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _filtered(request) -> tuple[OpportunityListFilter, object]:
+    queryset = Opportunity.objects.visible_to(request.user).for_list()
+    filterset = OpportunityListFilter(request.GET or None, queryset=queryset, user=request.user)
+    return filterset, apply_sort(filterset.qs, request.GET.get("sort"))
+
+
+def _columns(sort_key: str, descending: bool) -> list[dict]:
+    labels = {
+        "no": _("No."),
+        "description": _("Description"),
+        "contact": _("Contact"),
+        "salesperson": _("Salesperson"),
+        "stage": _("Stage"),
+        "value": _("Estimated value"),
+        "weighted": _("Weighted value"),
+        "probability": _("Probability %"),
+        "closing": _("Estimated closing date"),
+    }
+    numeric = {"value", "weighted", "probability"}
+    columns = []
+    for key in SORT_FIELDS:
+        current = key == sort_key
+        # A click on the sorted column reverses it; a click elsewhere sorts ascending.
+        next_sort = f"-{key}" if current and not descending else key
+        columns.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "sort": next_sort,
+                "aria_sort": ("descending" if descending else "ascending") if current else None,
+                "numeric": key in numeric,
+            }
+        )
+    return columns
+
+
+@require_safe
+def opportunity_list(request):
+    filterset, queryset = _filtered(request)
+    paginator = Paginator(queryset, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    sort_key, descending = parse_sort(request.GET.get("sort"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "columns": _columns(sort_key, descending),
+        "today": timezone.localdate(),
+        "is_filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
+    }
+    return render(request, "opportunities/list.html", context)
+
+
+class _Echo:
+    """A file-like object for csv.writer that hands each line back instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def neutralise(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _csv_row(opportunity: Opportunity) -> list[str]:
+    stage = opportunity.current_stage
+    return [
+        opportunity.no,
+        neutralise(opportunity.description),
+        opportunity.contact.no,
+        neutralise(opportunity.contact.name),
+        opportunity.salesperson.code,
+        neutralise(opportunity.salesperson.name),
+        opportunity.sales_cycle.code,
+        "" if stage is None else str(stage.stage),
+        "" if stage is None else neutralise(stage.description),
+        str(opportunity.get_status_display()),
+        str(opportunity.get_priority_display()),
+        _plain(opportunity.estimated_value),
+        _plain(opportunity.chances_of_success_pct),
+        _plain(opportunity.probability_pct),
+        _plain(opportunity.calculated_current_value),
+        _plain(opportunity.estimated_closing_date),
+        _plain(opportunity.creation_date),
+        _plain(opportunity.date_closed),
+    ]
+
+
+def _csv_header() -> list[str]:
+    return [
+        _("No."),
+        _("Description"),
+        _("Contact no."),
+        _("Contact name"),
+        _("Salesperson code"),
+        _("Salesperson name"),
+        _("Sales cycle"),
+        _("Stage"),
+        _("Stage description"),
+        _("Status"),
+        _("Priority"),
+        _("Estimated sales value"),
+        _("Chances of success %"),
+        _("Probability %"),
+        _("Weighted value"),
+        _("Estimated closing date"),
+        _("Creation date"),
+        _("Date closed"),
+    ]
+
+
+@require_safe
+def opportunity_export(request):
+    _filterset, queryset = _filtered(request)
+    writer = csv.writer(_Echo())
+    header = _csv_header()
+    language = translation.get_language()
+
+    def rows():
+        # A byte order mark, so that spreadsheet programs read the file as UTF-8.
+        yield "\ufeff" + writer.writerow(header)
+        # The rows are produced after the view has returned: keep the request's language.
+        with translation.override(language):
+            for opportunity in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+                yield writer.writerow(_csv_row(opportunity))
+
+    filename = f"opportunities-{timezone.localdate().isoformat()}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+urlpatterns = [
+    path("opportunities/", opportunity_list, name="list"),
+    path("opportunities/export.csv", opportunity_export, name="export"),
+]
