@@ -22,9 +22,9 @@
     var price = scaled(get("unit_price"), 2); // 10^2
     var discount = scaled(get("discount_pct") || "0", 2); // 10^2
     if (quantity === null || price === null || discount === null) return null;
-    // q·p·(100 − d)/100 in cents: (q/10^4)(p/10^2)((10000 − D)/10^4) · 100 = q·p·(10000 − D)/10^10
+    // q·p·(100 − d)/100 in cents: (q/10^4)(p/10^2)((10000 − D)/10^4) · 100 = q·p·(10000 − D)/10^8
     var numerator = quantity * price * (10000n - discount);
-    var denominator = 10n ** 10n;
+    var denominator = 10n ** 8n;
     return (numerator + denominator / 2n) / denominator;
   }
 
