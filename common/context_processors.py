@@ -11,6 +11,7 @@ NAVIGATION = [
     ("opportunities:list", _("Opportunities")),
     ("contacts:list", _("Contacts")),
     ("opportunities:tasks", _("My tasks")),
+    ("opportunities:reports", _("Reports")),
 ]
 
 

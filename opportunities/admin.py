@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ServiceAdminMixin
-from opportunities import services
+from opportunities import admin_actions, services
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
 
 FIGURES = [
@@ -73,7 +73,7 @@ class OpportunityAdmin(ServiceAdminMixin, VisibleToAdminMixin, admin.ModelAdmin)
         "calculated_current_value",
         "estimated_closing_date",
     ]
-    list_filter = ["status", "sales_cycle", "salesperson", "priority"]
+    list_filter = ["status", "sales_cycle", "current_stage", "salesperson", "priority", "estimated_closing_date"]
     list_select_related = ["sales_cycle", "current_stage", "salesperson", "contact"]
     search_fields = ["no", "description", "contact__name"]
     autocomplete_fields = ["contact", "salesperson"]
@@ -87,7 +87,20 @@ class OpportunityAdmin(ServiceAdminMixin, VisibleToAdminMixin, admin.ModelAdmin)
         (_("Record"), {"fields": ["creation_date", "created_by", "created_at", "updated_at"]}),
     ]
     inlines = [OpportunityEntryInline]
-    date_hierarchy = "creation_date"
+    date_hierarchy = "estimated_closing_date"
+    actions = [
+        admin_actions.activate_first_stage,
+        admin_actions.close_won,
+        admin_actions.close_lost,
+        admin_actions.reassign_salesperson,
+        admin_actions.delete_closed,
+    ]
+
+    def get_actions(self, request):
+        # Deleting goes through delete_closed, which reports each refusal instead of stopping at the first.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -8,6 +8,7 @@ serializer. Figures and state are read-only here: they change only through the c
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -658,11 +659,163 @@ class SalesCycleStatisticsView(GenericAPIView):
 
     @staticmethod
     def _as_strings(value):
-        """Decimals as JSON strings, like every amount of the API."""
-        if isinstance(value, Decimal):
-            return f"{value:.2f}"
-        if isinstance(value, dict):
-            return {key: SalesCycleStatisticsView._as_strings(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [SalesCycleStatisticsView._as_strings(item) for item in value]
-        return value
+        return _as_strings(value)
+
+
+def _as_strings(value):
+    """Decimals as JSON strings, like every amount of the API."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return {key: _as_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_strings(item) for item in value]
+    return value
+
+
+def _decimal() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class ReportQueryInput(serializers.Serializer):
+    """The filters every report accepts (SPEC §7); a rep's figures stay their own whatever they ask."""
+
+    sales_cycle = serializers.SlugRelatedField(slug_field="code", queryset=SalesCycle.objects.all(), required=False)
+    salesperson = serializers.SlugRelatedField(slug_field="code", queryset=Salesperson.objects.all(), required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise ValidationError({"date_to": [_("The end date must not be before the start date.")]})
+        return attrs
+
+
+class ReportView(GenericAPIView):
+    """A read-only report of the opportunities visible to the user, filtered by ``ReportQueryInput``."""
+
+    pagination_class = None
+    filter_backends = []
+
+    def filters(self) -> dict:
+        query = ReportQueryInput(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+
+class ForecastReportView(ReportView):
+    """``reports/forecast/`` (SPEC §4, §7)."""
+
+    @extend_schema(
+        summary="Forecast: open figures by month of estimated closing date, won figures by month of closing",
+        parameters=[ReportQueryInput],
+        responses={
+            200: inline_serializer(
+                "ForecastReport",
+                {
+                    "currency": serializers.CharField(),
+                    "months": inline_serializer(
+                        "ForecastMonth",
+                        {
+                            "month": serializers.CharField(help_text="YYYY-MM"),
+                            "open_count": serializers.IntegerField(),
+                            "estimated_value": _decimal(),
+                            "weighted_value": _decimal(),
+                            "won_count": serializers.IntegerField(),
+                            "won_value": _decimal(),
+                        },
+                        many=True,
+                    ),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        months = reports.forecast(user=request.user, **self.filters())
+        for row in months:
+            row["month"] = f"{row['month']:%Y-%m}"
+        return Response({"currency": settings.CRM_CURRENCY, "months": _as_strings(months)})
+
+
+class SalespeopleReportView(ReportView):
+    """``reports/salespeople/`` (SPEC §4, §7)."""
+
+    @extend_schema(
+        summary="Salesperson statistics: open, won and lost figures, win rate and average days to close",
+        parameters=[ReportQueryInput],
+        responses={
+            200: inline_serializer(
+                "SalespeopleReport",
+                {
+                    "results": inline_serializer(
+                        "SalespersonFigures",
+                        {
+                            "salesperson": serializers.CharField(),
+                            "name": serializers.CharField(),
+                            "open_count": serializers.IntegerField(),
+                            "estimated_value": _decimal(),
+                            "weighted_value": _decimal(),
+                            "won_count": serializers.IntegerField(),
+                            "won_value": _decimal(),
+                            "lost_count": serializers.IntegerField(),
+                            "win_rate_pct": serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True),
+                            "average_days_to_close": serializers.FloatField(allow_null=True),
+                        },
+                        many=True,
+                    ),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        return Response({"results": _as_strings(reports.salespeople_statistics(user=request.user, **self.filters()))})
+
+
+class WinLossReportView(ReportView):
+    """``reports/win-loss/`` (SPEC §4, §7)."""
+
+    @extend_schema(
+        summary="Win/loss analysis: closed opportunities by close code and by the stage they were closed at",
+        parameters=[ReportQueryInput],
+        responses={
+            200: inline_serializer(
+                "WinLossReport",
+                {
+                    "by_close_code": inline_serializer(
+                        "WinLossByCloseCode",
+                        {
+                            "close_code": serializers.CharField(),
+                            "type": serializers.ChoiceField(choices=CloseOpportunityCode.Type.choices),
+                            "count": serializers.IntegerField(),
+                            "value": _decimal(),
+                        },
+                        many=True,
+                    ),
+                    "by_stage": inline_serializer(
+                        "WinLossByStage",
+                        {
+                            "sales_cycle": serializers.CharField(),
+                            "stage": serializers.IntegerField(allow_null=True),
+                            "won_count": serializers.IntegerField(),
+                            "lost_count": serializers.IntegerField(),
+                        },
+                        many=True,
+                    ),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        figures = reports.win_loss(user=request.user, **self.filters())
+        return Response(
+            {
+                "by_close_code": [
+                    {key: _as_strings(row[key]) for key in ("close_code", "type", "count", "value")}
+                    for row in figures["by_close_code"]
+                ],
+                "by_stage": [
+                    {key: row[key] for key in ("sales_cycle", "stage", "won_count", "lost_count")}
+                    for row in figures["by_stage"]
+                ],
+            }
+        )

@@ -7,7 +7,7 @@ opportunities visible to them (a rep their own, a manager all).
 import datetime
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from opportunities.models import Opportunity, OpportunityEntry, Task
@@ -215,3 +215,198 @@ def task_summary(*, user, today: datetime.date, salesperson=None) -> dict:
         due_today=Count("id", filter=Q(closed=False, date=today)),
         overdue=Count("id", filter=Q(closed=False, date__lt=today)),
     )
+
+
+# --- reports (SPEC §4, §7) ---------------------------------------------------------------------
+
+# A forecast lists every month between its first and last one, unless that would be more than this.
+MAX_FILLED_MONTHS = 120
+
+
+def _report_scope(*, user, sales_cycle=None, salesperson=None):
+    """The opportunities a report counts: those visible to ``user``, narrowed by cycle and salesperson."""
+    queryset = _scoped(Opportunity.objects, user=user, salesperson=salesperson)
+    if sales_cycle is not None:
+        queryset = queryset.filter(sales_cycle=sales_cycle)
+    return queryset
+
+
+def _date_range(field: str, date_from: datetime.date | None, date_to: datetime.date | None) -> Q:
+    condition = Q()
+    if date_from:
+        condition &= Q(**{f"{field}__gte": date_from})
+    if date_to:
+        condition &= Q(**{f"{field}__lte": date_to})
+    return condition
+
+
+def _percentage(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.01"))
+
+
+def forecast(
+    *,
+    user,
+    sales_cycle=None,
+    salesperson=None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> list[dict]:
+    """Open count, estimated and weighted value by month of estimated closing date, and won count and
+    value by month of closing date (two queries).
+
+    The months run from ``date_from``'s (else the first month with figures) to ``date_to``'s (else the
+    last one), every month listed; a span of more than ``MAX_FILLED_MONTHS`` lists only the months
+    with figures.
+    """
+    opportunities = _report_scope(user=user, sales_cycle=sales_cycle, salesperson=salesperson)
+    open_rows = {
+        row["month"]: row
+        for row in opportunities.filter(_date_range("estimated_closing_date", date_from, date_to), closed=False)
+        .exclude(estimated_closing_date=None)
+        .annotate(month=TruncMonth("estimated_closing_date"))
+        .values("month")
+        .annotate(
+            open_count=Count("id"),
+            estimated_value=Sum("estimated_value"),
+            weighted_value=Sum("calculated_current_value"),
+        )
+        .order_by()
+    }
+    won_rows = {
+        row["month"]: row
+        for row in opportunities.filter(_date_range("date_closed", date_from, date_to), status=Opportunity.Status.WON)
+        .exclude(date_closed=None)
+        .annotate(month=TruncMonth("date_closed"))
+        .values("month")
+        .annotate(won_count=Count("id"), won_value=Sum("calculated_current_value"))
+        .order_by()
+    }
+    months = set(open_rows) | set(won_rows)
+    first = date_from.replace(day=1) if date_from else min(months, default=None)
+    last = date_to.replace(day=1) if date_to else max(months, default=None)
+    if first is not None and last is not None and first <= last:
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        if span <= MAX_FILLED_MONTHS:
+            months |= {add_months(first, offset) for offset in range(span)}
+    result = []
+    for month in sorted(months):
+        open_row = open_rows.get(month, {})
+        won_row = won_rows.get(month, {})
+        result.append(
+            {
+                "month": month,
+                "open_count": open_row.get("open_count", 0),
+                "estimated_value": _money(open_row.get("estimated_value")),
+                "weighted_value": _money(open_row.get("weighted_value")),
+                "won_count": won_row.get("won_count", 0),
+                "won_value": _money(won_row.get("won_value")),
+            }
+        )
+    return result
+
+
+def salespeople_statistics(
+    *,
+    user,
+    sales_cycle=None,
+    salesperson=None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> list[dict]:
+    """Per salesperson (with any opportunity counted, by code): the open count, estimated and weighted
+    value of today, and of the opportunities closed within ``date_from``/``date_to`` the won count and
+    value, the lost count, the win rate (won / (won + lost) × 100, ``None`` without closed ones) and the
+    average days from creation to closing (``None`` without closed ones). One query."""
+    is_open = Q(closed=False)
+    closed_in_range = Q(closed=True) & _date_range("date_closed", date_from, date_to)
+    won = Q(status=Opportunity.Status.WON) & closed_in_range
+    lost = Q(status=Opportunity.Status.LOST) & closed_in_range
+    rows = (
+        _report_scope(user=user, sales_cycle=sales_cycle, salesperson=salesperson)
+        .values("salesperson__code", "salesperson__name")
+        .annotate(
+            open_count=Count("id", filter=is_open),
+            estimated_value=Sum("estimated_value", filter=is_open),
+            weighted_value=Sum("calculated_current_value", filter=is_open),
+            won_count=Count("id", filter=won),
+            won_value=Sum("calculated_current_value", filter=won),
+            lost_count=Count("id", filter=lost),
+            days_to_close=Avg(
+                ExpressionWrapper(F("date_closed") - F("creation_date"), output_field=DurationField()),
+                filter=closed_in_range,
+                output_field=DurationField(),
+            ),
+        )
+        .order_by("salesperson__code")
+    )
+    result = []
+    for row in rows:
+        days = row["days_to_close"]
+        result.append(
+            {
+                "salesperson": row["salesperson__code"],
+                "name": row["salesperson__name"],
+                "open_count": row["open_count"],
+                "estimated_value": _money(row["estimated_value"]),
+                "weighted_value": _money(row["weighted_value"]),
+                "won_count": row["won_count"],
+                "won_value": _money(row["won_value"]),
+                "lost_count": row["lost_count"],
+                "win_rate_pct": _percentage(row["won_count"], row["won_count"] + row["lost_count"]),
+                "average_days_to_close": None if days is None else round(days.total_seconds() / 86400, 1),
+            }
+        )
+    return result
+
+
+def win_loss(
+    *,
+    user,
+    sales_cycle=None,
+    salesperson=None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> dict:
+    """The opportunities closed within ``date_from``/``date_to``, by close code (count and value: the
+    sales amount of a won one, the estimate of a lost one) and by the stage they were closed at (the
+    close entry's previous stage; ``None`` for one closed before it started). Two queries."""
+    opportunities = _report_scope(user=user, sales_cycle=sales_cycle, salesperson=salesperson)
+    by_close_code = [
+        {
+            "close_code": row["close_code__code"],
+            "description": row["close_code__description"],
+            "type": row["close_code__type"],
+            "count": row["count"],
+            "value": _money(row["value"]),
+        }
+        for row in opportunities.filter(_date_range("date_closed", date_from, date_to), closed=True)
+        .values("close_code__code", "close_code__description", "close_code__type")
+        .annotate(count=Count("id"), value=Sum("estimated_value"))
+        .order_by("-close_code__type", "close_code__code")
+    ]
+    Action = OpportunityEntry.Action
+    close_entries = OpportunityEntry.objects.filter(
+        _date_range("date_of_change", date_from, date_to),
+        opportunity__in=opportunities.filter(closed=True).values("pk"),
+        action_taken__in=[Action.WON, Action.LOST],
+        active=True,
+    )
+    by_stage = [
+        {
+            "sales_cycle": row["sales_cycle__code"],
+            "stage": row["previous_stage__stage"],
+            "description": row["previous_stage__description"],
+            "won_count": row["won_count"],
+            "lost_count": row["lost_count"],
+        }
+        for row in close_entries.values("sales_cycle__code", "previous_stage__stage", "previous_stage__description")
+        .annotate(
+            won_count=Count("id", filter=Q(action_taken=Action.WON)),
+            lost_count=Count("id", filter=Q(action_taken=Action.LOST)),
+        )
+        .order_by("sales_cycle__code", F("previous_stage__stage").asc(nulls_first=True))
+    ]
+    return {"by_close_code": by_close_code, "by_stage": by_stage}

@@ -4,7 +4,7 @@ Each view module lists its own ``urlpatterns``; the dashboard is the site's home
 (``config/urls.py``).
 """
 
-from opportunities.views import opportunities, opportunity_forms, opportunity_list, pipeline, tasks
+from opportunities.views import opportunities, opportunity_forms, opportunity_list, pipeline, reports, tasks
 
 app_name = "opportunities"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     *opportunities.urlpatterns,
     *pipeline.urlpatterns,
     *tasks.urlpatterns,
+    *reports.urlpatterns,
 ]
