@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ServiceAdminMixin
@@ -37,13 +39,40 @@ class ContactAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_select_related = ["company", "salesperson"]
     search_fields = ["no", "name", "email", "phone", "city"]
     autocomplete_fields = ["company", "salesperson"]
-    readonly_fields = ["no", "created_at", "updated_at"]
+    readonly_fields = ["no", "likely_duplicates", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["no", "type", "name", "company", "first_name", "surname", "job_title", "salesperson"]}),
         (_("Address"), {"fields": ["address", "address_2", "post_code", "city", "country"]}),
         (_("Communication"), {"fields": ["phone", "mobile_phone", "email", "website", "language"]}),
         (_("Other"), {"fields": ["vat_registration_no", "notes", "created_at", "updated_at"]}),
+        (_("Likely duplicates"), {"fields": ["likely_duplicates"]}),
     ]
+
+    @admin.display(description=_("likely duplicates"))
+    def likely_duplicates(self, obj):
+        """BC's duplicate search for this contact: the matches with their score and a link each."""
+        if obj is None or obj.pk is None:
+            return "-"
+        matches = services.likely_duplicates(obj)
+        if not matches:
+            return _("None found.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{} {}</a> ({}, {} %)</li>',
+                (
+                    (
+                        reverse("admin:contacts_contact_change", args=[match.contact.pk]),
+                        match.contact.no,
+                        match.contact.name,
+                        match.contact.city or "-",
+                        match.score,
+                    )
+                    for match in matches
+                ),
+            ),
+        )
 
     def get_inlines(self, request, obj):
         return [PersonInline] if obj is not None and obj.is_company else []

@@ -156,3 +156,34 @@ def test_admin_changes_the_description_of_a_close_code_in_use(client, staff_mana
     assert response.status_code == 302
     won_code.refresh_from_db()
     assert won_code.description == "Renamed"
+
+
+@pytest.fixture
+def full_data(opportunity, rep, won_code):
+    """A row for every admin page: an activated opportunity with tasks, a quote and a person."""
+    services.opportunity_activate(opportunity=opportunity, user=rep.user, estimated_value=Decimal("500"))
+    services.quote_save(
+        opportunity=opportunity, user=rep.user, lines=[{"description": "Line", "quantity": "1", "unit_price": "9"}]
+    )
+    return opportunity
+
+
+@pytest.mark.parametrize("app_label, model_name", [pair for pair in _registered_models() if pair[0] != "common"])
+def test_a_manager_opens_the_change_form_of_every_crm_model(client, staff_manager, full_data, app_label, model_name):
+    model = next(m for m in admin.site._registry if (m._meta.app_label, m._meta.model_name) == (app_label, model_name))
+    obj = model._default_manager.order_by("pk").first()
+    assert obj is not None, f"no {model_name} in the test data"
+    client.force_login(staff_manager)
+    response = client.get(reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk]))
+    assert response.status_code == 200
+
+
+def test_the_contact_change_form_lists_its_likely_duplicates_with_their_score(admin_client):
+    from contacts.services import contact_create
+
+    original = contact_create(type="company", name="Nordwind Logistik GmbH", city="Bremen", phone="+49 421 555 0100")
+    twin = contact_create(type="company", name="Nordwind Logistik GmbH.", city="Bremen", phone="+49 (421) 5550100")
+    other = contact_create(type="company", name="Sunrise Bakery", city="Madrid")
+    content = admin_client.get(reverse("admin:contacts_contact_change", args=[original.pk])).content.decode()
+    assert twin.no in content and "%" in content
+    assert other.no not in content
