@@ -38,8 +38,10 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
+# Test-only system packages: Chromium for the browser tests, GNU gettext to check the catalogues.
 chromium:
-	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium)
+	@test -x $(CHROMIUM) && command -v msgfmt >/dev/null || \
+	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium gettext)
 
 run: $(VENV)/.installed node_modules/.installed
 	$(PY) manage.py migrate --noinput
