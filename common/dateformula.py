@@ -96,7 +96,9 @@ def _last_day(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus ``months`` months: a day the target month lacks is clamped to its last day, and the
+    last day of a month stays the last day. The reports use it for their month arithmetic too."""
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
@@ -132,7 +134,7 @@ def _apply(day: datetime.date, term: Term) -> datetime.date:
     if term.unit == "W":
         return day + datetime.timedelta(weeks=amount)
     months = {"M": 1, "Q": 3, "Y": 12}[term.unit] * amount
-    return _add_months(day, months)
+    return add_months(day, months)
 
 
 def evaluate(formula: str | None, start: datetime.date) -> datetime.date:

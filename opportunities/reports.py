@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from common.dateformula import add_months
 from opportunities.models import Opportunity, OpportunityEntry, Task
 from salescycles.models import SalesCycle
 
@@ -108,19 +109,6 @@ def sales_cycle_statistics(
 
 
 # --- dashboard ---------------------------------------------------------------------------------
-
-
-def add_months(date: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (or earlier), clamped to the month's last day."""
-    index = date.year * 12 + date.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for day in (date.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _scoped(queryset, *, user, salesperson):

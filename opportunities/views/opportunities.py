@@ -58,6 +58,21 @@ def _redirect(request, url: str) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+def _submit(request, form, call, *, success: str, no: str) -> HttpResponse | None:
+    """Run a dialog's service ``call()``: a refusal or field problem lands on the form (nothing
+    changed); success redirects to the opportunity (or a safe ``next``) with ``success`` as message."""
+    try:
+        call()
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+    else:
+        messages.success(request, success)
+        return _redirect(request, _safe_next(request, reverse("opportunities:detail", args=[no])))
+    return None
+
+
 def _reverse_or_none(name: str, *args) -> str | None:
     try:
         return reverse(name, args=args)
@@ -170,15 +185,17 @@ def activate(request, no: str):
     if request.method == "POST":
         form = ActivateForm(request.POST)
         if form.is_valid():
-            try:
-                services.opportunity_activate(opportunity=opportunity, user=request.user, **form.service_values())
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("Opportunity %(no)s is activated.") % {"no": opportunity.no})
-                return _redirect(request, _safe_next(request, reverse("opportunities:detail", args=[no])))
+            response = _submit(
+                request,
+                form,
+                lambda: services.opportunity_activate(
+                    opportunity=opportunity, user=request.user, **form.service_values()
+                ),
+                success=_("Opportunity %(no)s is activated.") % {"no": opportunity.no},
+                no=no,
+            )
+            if response is not None:
+                return response
     else:
         first = stages[0] if stages else None
         today = timezone.localdate()
@@ -207,15 +224,17 @@ def update(request, no: str):
     if request.method == "POST":
         form = UpdateForm(request.POST, stages=stages)
         if form.is_valid():
-            try:
-                services.opportunity_update_stage(opportunity=opportunity, user=request.user, **form.service_values())
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("Opportunity %(no)s is updated.") % {"no": opportunity.no})
-                return _redirect(request, _safe_next(request, reverse("opportunities:detail", args=[no])))
+            response = _submit(
+                request,
+                form,
+                lambda: services.opportunity_update_stage(
+                    opportunity=opportunity, user=request.user, **form.service_values()
+                ),
+                success=_("Opportunity %(no)s is updated.") % {"no": opportunity.no},
+                no=no,
+            )
+            if response is not None:
+                return response
     else:
         form = UpdateForm(initial=_proposed_update(request, opportunity, stages), stages=stages)
     return _render_dialog(
@@ -285,19 +304,18 @@ def close(request, no: str):
     if request.method == "POST":
         form = CloseForm(request.POST, outcome=outcome)
         if form.is_valid():
-            try:
-                services.opportunity_close(opportunity=opportunity, user=request.user, **form.service_values())
-            except DomainError as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(
-                    request,
+            response = _submit(
+                request,
+                form,
+                lambda: services.opportunity_close(opportunity=opportunity, user=request.user, **form.service_values()),
+                success=(
                     _("Opportunity %(no)s is closed as %(outcome)s.")
-                    % {"no": opportunity.no, "outcome": CloseOpportunityCode.Type(outcome).label},
-                )
-                return _redirect(request, reverse("opportunities:detail", args=[no]))
+                    % {"no": opportunity.no, "outcome": CloseOpportunityCode.Type(outcome).label}
+                ),
+                no=no,
+            )
+            if response is not None:
+                return response
     else:
         form = CloseForm(outcome=outcome, initial={"outcome": outcome, "date_closed": timezone.localdate()})
     return _render_dialog(
