@@ -4,15 +4,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ServiceAdminMixin
+from common.imports import ImportExportAdminMixin
 from contacts import services
 from contacts.models import Contact, Salesperson
+from contacts.resources import ContactResource, SalespersonResource
 
 
 @admin.register(Salesperson)
-class SalespersonAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class SalespersonAdmin(ImportExportAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    resource_classes = [SalespersonResource]
     list_display = ["code", "name", "user", "email", "phone", "job_title", "blocked"]
-    list_filter = ["blocked"]
-    search_fields = ["code", "name", "email"]
+    list_filter = ["blocked", ("user", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["code", "name", "email", "phone", "user__username"]
     autocomplete_fields = ["user"]
 
     def delete_model(self, request, obj):
@@ -33,7 +37,8 @@ class PersonInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ContactAdmin(ImportExportAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    resource_classes = [ContactResource]
     list_display = ["no", "name", "type", "company", "city", "country", "email", "phone", "salesperson"]
     list_filter = ["type", "country", "salesperson"]
     list_select_related = ["company", "salesperson"]

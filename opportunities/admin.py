@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ServiceAdminMixin
+from common.imports import ExportAdminMixin
 from opportunities import admin_actions, services
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
+from opportunities.resources import OpportunityEntryResource, OpportunityResource
 
 FIGURES = [
     "status",
@@ -60,7 +62,8 @@ class OpportunityEntryInline(admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(ServiceAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+class OpportunityAdmin(ExportAdminMixin, ServiceAdminMixin, VisibleToAdminMixin, admin.ModelAdmin):
+    resource_classes = [OpportunityResource]
     list_display = [
         "no",
         "description",
@@ -128,7 +131,8 @@ class OpportunityAdmin(ServiceAdminMixin, VisibleToAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(OpportunityEntry)
-class OpportunityEntryAdmin(admin.ModelAdmin):
+class OpportunityEntryAdmin(ExportAdminMixin, admin.ModelAdmin):
+    resource_classes = [OpportunityEntryResource]
     list_display = [
         "id",
         "opportunity",

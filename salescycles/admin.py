@@ -1,8 +1,16 @@
 from django.contrib import admin
 
 from common.admin import ServiceAdminMixin
+from common.imports import ImportExportAdminMixin
 from salescycles import services
 from salescycles.models import Activity, ActivityStep, CloseOpportunityCode, SalesCycle, SalesCycleStage
+from salescycles.resources import (
+    ActivityResource,
+    ActivityStepResource,
+    CloseCodeResource,
+    SalesCycleResource,
+    SalesCycleStageResource,
+)
 
 
 class SalesCycleStageInline(admin.TabularInline):
@@ -22,7 +30,8 @@ class SalesCycleStageInline(admin.TabularInline):
 
 
 @admin.register(SalesCycle)
-class SalesCycleAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class SalesCycleAdmin(ImportExportAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    resource_classes = [SalesCycleResource, SalesCycleStageResource]
     list_display = ["code", "description", "probability_calculation", "blocked"]
     list_filter = ["blocked", "probability_calculation"]
     search_fields = ["code", "description"]
@@ -39,14 +48,20 @@ class ActivityStepInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ImportExportAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    resource_classes = [ActivityResource, ActivityStepResource]
     list_display = ["code", "description"]
-    search_fields = ["code", "description"]
+    list_filter = ["steps__type"]
+    search_fields = ["code", "description", "steps__description"]
     inlines = [ActivityStepInline]
+
+    def delete_model(self, request, obj):
+        services.activity_delete(activity=obj, user=request.user)
 
 
 @admin.register(CloseOpportunityCode)
-class CloseOpportunityCodeAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class CloseOpportunityCodeAdmin(ImportExportAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    resource_classes = [CloseCodeResource]
     list_display = ["code", "description", "type"]
     list_filter = ["type"]
     search_fields = ["code", "description"]

@@ -192,3 +192,13 @@ def activity_save(
     activity.steps.all().delete()
     ActivityStep.objects.bulk_create(new_steps)
     return activity
+
+
+@transaction.atomic
+def activity_step_save(*, activity: Activity, step_no: int, user=None, **fields) -> ActivityStep:
+    """Create or change one step of an activity, found by its number (imports write one row at a time)."""
+    step = ActivityStep.objects.select_for_update().filter(activity=activity, step_no=step_no).first()
+    if step is None:
+        step = ActivityStep(activity=activity, step_no=step_no)
+    _assign_and_save(step, fields)
+    return step

@@ -15,13 +15,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from common.spreadsheet import neutralise
 from opportunities.filters import SORT_FIELDS, OpportunityListFilter, apply_sort, parse_sort
 from opportunities.models import Opportunity
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filtered(request) -> tuple[OpportunityListFilter, object]:
@@ -82,13 +81,6 @@ class _Echo:
 
     def write(self, value: str) -> str:
         return value
-
-
-def neutralise(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if value and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _plain(value) -> str:

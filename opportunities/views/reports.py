@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from common.spreadsheet import neutralise
 from contacts.models import Salesperson
 from opportunities import reports
 from opportunities.permissions import is_manager, salesperson_of
-from opportunities.views.opportunity_list import neutralise
 from salescycles.models import SalesCycle
 
 REPORTS = ("forecast", "salespeople", "win-loss", "sales-cycle")

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from common.spreadsheet import neutralise
 from opportunities import services
-from opportunities.views.opportunity_list import neutralise
 from tests.factories import CloseCodeFactory, PersonFactory, SalesCycleFactory, StageFactory
 
 pytestmark = pytest.mark.django_db
