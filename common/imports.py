@@ -73,7 +73,8 @@ class CodeWidget(widgets.ForeignKeyWidget):
             return self.get_queryset(code, row, **kwargs).get(**{self.field: code})
         except self.model.DoesNotExist:
             raise ValueError(
-                _("%(model)s %(code)s does not exist.") % {"model": capfirst(self.model._meta.verbose_name), "code": code}
+                _("%(model)s %(code)s does not exist.")
+                % {"model": capfirst(self.model._meta.verbose_name), "code": code}
             ) from None
 
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from contacts import api as contacts_api
+from leads import api as leads_api
 from opportunities import api as opportunities_api
 from salescycles import api as salescycles_api
 
@@ -16,6 +17,7 @@ router.register("close-codes", salescycles_api.CloseCodeViewSet, basename="close
 router.register("activities", salescycles_api.ActivityViewSet, basename="activity")
 router.register("opportunities", opportunities_api.OpportunityViewSet, basename="opportunity")
 router.register("tasks", opportunities_api.TaskViewSet, basename="task")
+router.register("leads", leads_api.LeadViewSet, basename="lead")
 
 stage_list = salescycles_api.SalesCycleStageViewSet.as_view({"get": "list", "post": "create"})
 stage_detail = salescycles_api.SalesCycleStageViewSet.as_view(

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "salescycles",
     "contacts",
     "opportunities",
+    "leads",
 ]
 
 MIDDLEWARE = [
@@ -121,6 +122,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts and wait for it, instead of failing with
     # "database is locked" when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# A read replica (README, "Scaling out"): the reports read from it, everything else uses the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+CRM_REPORTS_DATABASE = "replica" if "replica" in DATABASES else None
+DATABASE_ROUTERS = ["common.db_routing.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -223,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "ContactTypeEnum": "contacts.models.Contact.Type",
         "TaskTypeEnum": "salescycles.models.TaskType",
         "CloseCodeTypeEnum": "salescycles.models.CloseOpportunityCode.Type",
+        "LeadStatusEnum": "leads.models.Lead.Status",
+        "LeadSourceEnum": "leads.models.Lead.Source",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -242,3 +253,21 @@ CRM_CURRENCY = os.environ.get("CRM_CURRENCY", "EUR")
 CRM_DEFAULT_SALES_CYCLE = os.environ.get("CRM_DEFAULT_SALES_CYCLE", "")
 # Two contacts are likely duplicates when at least this share of their search strings match.
 CRM_DUPLICATE_MATCH_PCT = env_int("CRM_DUPLICATE_MATCH_PCT", 60)
+# A lead with the same e-mail or company + person name as a lead of the last this many days is flagged.
+CRM_LEAD_DUPLICATE_DAYS = env_int("CRM_LEAD_DUPLICATE_DAYS", 30)
+# Submissions of the public lead form per client IP address: "<count>/<s|m|h|d>" (e.g. "5/h", "20/d").
+CRM_LEAD_FORM_RATE = os.environ.get("CRM_LEAD_FORM_RATE", "5/h")
+# Scheme and host for links in e-mails (e.g. https://crm.example.com); empty: links are paths.
+CRM_BASE_URL = os.environ.get("CRM_BASE_URL", "")
+
+# E-mail (lead notifications): printed to the console in development, SMTP (EMAIL_HOST, …) in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "crm@localhost")

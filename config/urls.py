@@ -15,5 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("contacts/", include("contacts.urls")),
+    # The public enquiry form (/enquiry/) and the lead pages (/leads/…).
+    path("", include("leads.urls")),
     path("", include("opportunities.urls")),
 ]

@@ -11,6 +11,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import TruncMonth
 
 from common.dateformula import add_months
+from common.db_routing import on_reports_database
 from opportunities.models import Opportunity, OpportunityEntry, Task
 from salescycles.models import SalesCycle
 
@@ -21,6 +22,7 @@ def _money(value) -> Decimal:
     return (value or ZERO).quantize(Decimal("0.01"))
 
 
+@on_reports_database
 def sales_cycle_statistics(
     *,
     sales_cycle: SalesCycle,
@@ -234,6 +236,7 @@ def _percentage(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.01"))
 
 
+@on_reports_database
 def forecast(
     *,
     user,
@@ -296,6 +299,7 @@ def forecast(
     return result
 
 
+@on_reports_database
 def salespeople_statistics(
     *,
     user,
@@ -350,6 +354,7 @@ def salespeople_statistics(
     return result
 
 
+@on_reports_database
 def win_loss(
     *,
     user,

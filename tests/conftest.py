@@ -141,3 +141,19 @@ def cycle(db):
 def opportunity(cycle, rep):
     """A not-started opportunity of the rep in the five-stage cycle."""
     return OpportunityFactory(sales_cycle=cycle, salesperson=rep, contact=PersonFactory())
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A second alias, "replica", mirroring the test database, for the reports router's tests.
+
+    Nothing is routed to it unless a test sets ``CRM_REPORTS_DATABASE`` (and allows the alias).
+    """
+    import copy
+
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica"] = replica

@@ -20,7 +20,9 @@ def managers_group() -> Group:
     group, created = Group.objects.get_or_create(name=MANAGERS_GROUP)
     if created:
         group.permissions.add(
-            *Permission.objects.filter(content_type__app_label__in=["salescycles", "contacts", "opportunities"])
+            *Permission.objects.filter(
+                content_type__app_label__in=["salescycles", "contacts", "opportunities", "leads"]
+            )
         )
     return group
 
@@ -143,3 +145,25 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     salesperson = factory.SubFactory(SalespersonFactory)
     sales_cycle = factory.SubFactory(SalesCycleFactory)
     creation_date = datetime.date(2026, 1, 5)
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A new, unassigned lead; change it through ``leads.services``."""
+
+    class Meta:
+        model = "leads.Lead"
+
+    no = factory.Sequence(lambda n: f"LDF{n:05d}")
+    source = "manual"
+    company_name = factory.Sequence(lambda n: f"Prospect {n} GmbH")
+    first_name = factory.Sequence(lambda n: f"Lena{n}")
+    surname = "Lead"
+    email = factory.Sequence(lambda n: f"lead{n}@prospect.example")
+    country = "DE"
+    name_key = factory.LazyAttribute(lambda o: _lead_name_key(o.company_name, o.first_name, o.surname))
+
+
+def _lead_name_key(company_name: str, first_name: str, surname: str) -> str:
+    from leads.services import name_key
+
+    return name_key(company_name, first_name, surname)
