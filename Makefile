@@ -15,7 +15,7 @@ NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint venv clean messages chromium assets screenshots
+.PHONY: run test lint venv clean messages chromium assets screenshots bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ screenshots: $(VENV)/.installed-dev node_modules/.installed chromium
 	DATABASE_URL=sqlite:///$(SHOT_DB) $(PY) manage.py seed_demo > /dev/null
 	DATABASE_URL=sqlite:///$(SHOT_DB) $(PY) manage.py runserver 127.0.0.1:8799 --noreload > /dev/null 2>&1 & \
 	  server=$$!; sleep 3; $(PY) scripts/screenshots.py --url http://127.0.0.1:8799; status=$$?; kill $$server; exit $$status
+
+# The performance benchmark (bench/run.py, bench/RESULTS.md) on its own PostgreSQL database crm_bench,
+# created and filled with 100,000 opportunities on the first run; options in BENCH_ARGS, e.g. BENCH_ARGS="--no-load".
+bench: $(VENV)/.installed
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=node_modules --ignore=tests

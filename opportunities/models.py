@@ -143,6 +143,26 @@ class Opportunity(models.Model):
             models.Index(fields=["sales_cycle", "current_stage"], name="opportunity_cycle_stage_idx"),
             models.Index(fields=["estimated_closing_date"], name="opportunity_est_close_idx"),
             models.Index(fields=["date_closed"], name="opportunity_date_closed_idx"),
+            # The pipeline board: its cards in column order and its column totals, index-only.
+            models.Index(
+                fields=["sales_cycle", "current_stage", "estimated_closing_date", "id"],
+                include=["estimated_value", "calculated_current_value"],
+                condition=Q(status__in=["not_started", "in_progress"]),
+                name="opportunity_board_idx",
+            ),
+            # The dashboard: overdue open opportunities in closing order and the open forecast by month.
+            models.Index(
+                fields=["estimated_closing_date", "no"],
+                include=["estimated_value", "calculated_current_value"],
+                condition=Q(closed=False),
+                name="opportunity_open_closing_idx",
+            ),
+            models.Index(
+                fields=["salesperson", "estimated_closing_date", "no"],
+                include=["estimated_value", "calculated_current_value"],
+                condition=Q(closed=False),
+                name="opportunity_sp_open_close_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -261,6 +281,20 @@ class OpportunityEntry(models.Model):
         indexes = [
             models.Index(fields=["stage", "active"], name="entry_stage_active_idx"),
             models.Index(fields=["sales_cycle", "action_taken"], name="entry_cycle_action_idx"),
+            # Sales cycle statistics: the stage history of a cycle grouped by stage and opportunity, index-only.
+            models.Index(
+                fields=["sales_cycle", "stage", "opportunity"],
+                include=["days_open", "active", "date_of_change"],
+                condition=Q(stage__isnull=False),
+                name="entry_cycle_stage_opp_idx",
+            ),
+            # Win/loss by stage: the close entries (the active won or lost ones), index-only.
+            models.Index(
+                fields=["sales_cycle", "previous_stage"],
+                include=["action_taken", "date_of_change", "opportunity"],
+                condition=Q(active=True, action_taken__in=["won", "lost"]),
+                name="entry_close_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -106,15 +106,17 @@ def board(request, code: str | None = None):
         .values("current_stage")
         .annotate(count=Count("id"), estimated=Sum("estimated_value"), weighted=Sum("calculated_current_value"))
     }
-    # One query for the first page of every column.
-    first_cards = (
-        opportunities.for_list()
-        .annotate(
+    # One query for the first page of every column: the window numbers the cards of the
+    # opportunity table alone (an index-only scan in card order, opportunities_0004), and only the
+    # cards it keeps are joined with their contact, salesperson and stage.
+    first_ids = (
+        opportunities.annotate(
             position=Window(RowNumber(), partition_by=[F("current_stage")], order_by=_card_order()),
         )
         .filter(position__lte=PAGE_SIZE)
-        .order_by("current_stage", "position")
+        .values("pk")
     )
+    first_cards = Opportunity.objects.filter(pk__in=first_ids).for_list().order_by("current_stage_id", *_card_order())
     cards_by_column: dict[str, list] = {}
     for card in first_cards:
         cards_by_column.setdefault(_column_key(card.current_stage_id), []).append(card)
