@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from common import dateformula
@@ -43,6 +44,12 @@ Action = OpportunityEntry.Action
 
 class OpportunityError(DomainError):
     """A lifecycle rule refused the request (HTTP 409)."""
+
+
+class OpportunityGone(OpportunityError):
+    """The opportunity was deleted after the caller read it (HTTP 404, as for any unknown object)."""
+
+    status_code = 404
 
 
 class UpdateAction:
@@ -109,7 +116,15 @@ def _lock(opportunity: Opportunity) -> Opportunity:
     the joined ones, so a joined sales cycle or stage could be the one from before the change we
     waited for. Related rows are read afterwards, fresh.
     """
-    return Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    try:
+        return Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    except Opportunity.DoesNotExist:
+        # Deleted by someone else between the caller's read and this lock: a refusal, not a crash (500).
+        raise OpportunityGone(
+            "opportunity_not_found",
+            _("%(model)s %(code)s does not exist.")
+            % {"model": capfirst(Opportunity._meta.verbose_name), "code": opportunity.no},
+        ) from None
 
 
 def _sync(target: Opportunity, source: Opportunity) -> None:
@@ -1049,10 +1064,21 @@ def task_create(
     )
 
 
+def _lock_task(task: Task) -> Task:
+    """The task, locked; one deleted meanwhile (with its opportunity) is a refusal, not a crash."""
+    try:
+        return Task.objects.select_for_update().get(pk=task.pk)
+    except Task.DoesNotExist:
+        raise OpportunityGone(
+            "task_not_found",
+            _("%(model)s %(code)s does not exist.") % {"model": capfirst(Task._meta.verbose_name), "code": task.no},
+        ) from None
+
+
 @transaction.atomic
 def task_update(*, task: Task, user, **changes) -> Task:
     """Change a task; setting the status to completed closes it, and a closed task stays closed."""
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    task = _lock_task(task)
     _check_may_edit_task(user, task)
     if task.closed:
         raise OpportunityError("task_closed", _("Task %(no)s is closed and cannot be changed.") % {"no": task.no})
@@ -1073,7 +1099,7 @@ def task_update(*, task: Task, user, **changes) -> Task:
 
 @transaction.atomic
 def task_cancel(*, task: Task, user) -> Task:
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    task = _lock_task(task)
     _check_may_edit_task(user, task)
     if task.closed:
         raise OpportunityError("task_closed", _("Task %(no)s is closed and cannot be changed.") % {"no": task.no})
