@@ -19,3 +19,6 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("opportunities.urls")),
 ]
+
+# A database that went away is answered 503 (page or JSON), any other crash 500 (common/views.py).
+handler500 = common_views.server_error
