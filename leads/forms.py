@@ -11,7 +11,7 @@ from contacts.models import Contact, Salesperson
 from leads.imports import FIELD_LABELS, MAX_FILE_BYTES
 from leads.models import Lead
 from leads.services import LEAD_FIELDS, MAX_MESSAGE_LENGTH, MAX_REASON_LENGTH
-from opportunities.forms import AMOUNT_FIELD, PERCENT_FIELD, ContactNoField
+from opportunities.forms import ContactNoField, FirstStageFields
 from salescycles.models import SalesCycle
 
 
@@ -217,7 +217,7 @@ def _match_label(match) -> str:
     return " · ".join(parts)
 
 
-class QualifyForm(forms.Form):
+class QualifyForm(FirstStageFields):
     """Company and person: a likely duplicate (by number), another existing contact, a new one or
     none; then the opportunity. ``lead_qualify`` decides whether the combination is allowed."""
 
@@ -257,24 +257,6 @@ class QualifyForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("(choose)"),
-    )
-    activate_first_stage = forms.BooleanField(
-        label=_("Activate first stage"),
-        required=False,
-        help_text=_("Start the opportunity at the first stage of its sales cycle right away."),
-    )
-    estimated_value = forms.DecimalField(label=_("Estimated sales value"), required=False, **AMOUNT_FIELD)
-    chances_of_success_pct = forms.DecimalField(
-        label=_("Chances of success %"),
-        required=False,
-        help_text=_("Empty: the default of the first stage."),
-        **PERCENT_FIELD,
-    )
-    estimated_close_date = forms.DateField(
-        label=_("Estimated closing date"),
-        required=False,
-        help_text=_("Empty: proposed from the first stage's date formula."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     COMPANY_FIELDS = {

@@ -84,7 +84,10 @@ class OpportunityForm(forms.Form):
         self.add_error(None, exc)
 
 
-class OpportunityCreateForm(OpportunityForm):
+class FirstStageFields(forms.Form):
+    """Activating the first stage at once, with its estimates: the fields of the create form and
+    of qualifying a lead (both end in ``opportunity_create(activate_first_stage=...)``)."""
+
     activate_first_stage = forms.BooleanField(
         label=_("Activate first stage"),
         required=False,
@@ -104,6 +107,8 @@ class OpportunityCreateForm(OpportunityForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
+
+class OpportunityCreateForm(FirstStageFields, OpportunityForm):
     ESTIMATE_FIELDS = ("estimated_value", "chances_of_success_pct", "estimated_close_date")
 
     def service_values(self) -> dict:
