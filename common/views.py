@@ -67,4 +67,3 @@ def server_error(request):
     if unavailable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-

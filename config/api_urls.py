@@ -1,9 +1,10 @@
 """The REST API, version 1 (SPEC §7). Objects are addressed by their natural keys."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from common.csp import redoc_csp
 from contacts import api as contacts_api
 from leads import api as leads_api
 from opportunities import api as opportunities_api
@@ -38,6 +39,9 @@ urlpatterns = [
     path("reports/win-loss/", opportunities_api.WinLossReportView.as_view(), name="report-win-loss"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("docs/redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves Swagger UI's start-up script as a separate request (``?script``), so the
+    # page runs no inline script and the Content-Security-Policy needs no exception for it.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Redoc inserts <style> elements and searches in a blob: worker: its own policy (common/csp.py).
+    path("docs/redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
 ]

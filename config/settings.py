@@ -5,10 +5,12 @@ safe for development (SQLite in the project folder, DEBUG on). With DEBUG off th
 refuses to start without a SECRET_KEY.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    # Content-Security-Policy header (CONTENT_SECURITY_POLICY below) and login lockout (AXES_*).
+    "csp",
+    "axes",
     "common",
     "salescycles",
     "contacts",
@@ -88,6 +93,10 @@ MIDDLEWARE = [
     "common.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The site-wide policy, with the per-view exceptions of common/csp.py (the admin's inline styles).
+    "common.csp.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -142,6 +151,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes first: it refuses a locked-out username + address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login brute force: after AXES_FAILURE_LIMIT failed logins for one username from one address, that
+# pair is locked for AXES_COOLOFF_MINUTES (UI and admin login; API tokens are not affected).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.account_views.locked_out"
+# Lockouts are logged as warnings; the per-command and per-login INFO lines would only be noise.
+AXES_VERBOSE = False
+# The client address is REMOTE_ADDR, as for the enquiry form's rate limit: a client can write any
+# X-Forwarded-For it likes, so a proxy must set REMOTE_ADDR (README, "Production notes").
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -186,9 +213,36 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe the health check over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# HSTS stays off until HTTPS is known to work (README, "Production notes"): a browser that has seen
+# the header refuses plain HTTP for that long. `check --deploy` warns (security.W004) until it is set.
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# includeSubDomains covers only the names under the CRM's own host (crm.example.com), so it is on.
+# Preloading is the domain owner's decision (the preload list takes only a registrable domain that
+# sends the header itself): off unless SECURE_HSTS_PRELOAD says so; `check --deploy` reminds (W021).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, never
+# inline. The exceptions are per view, in common/csp.py (the admin and the Redoc page need inline
+# styles; no page runs inline scripts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # Admin import and export: who may do it (model permissions), and every import in a transaction.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from common import account_views
 from common import views as common_views
 from opportunities.views import dashboard
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("health/", common_views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The signed-in user's API token: create, replace, revoke.
+    path("accounts/token/", account_views.api_token, name="api_token"),
     # The login page offers the language switch too.
     path("i18n/setlang/", common_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

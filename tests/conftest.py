@@ -25,11 +25,18 @@ D = Decimal
 TODAY = datetime.date(2026, 3, 2)
 
 
+# Suites whose subject does not depend on the database engine (a browser, the schema, properties of
+# pure functions, the URL permission table): `make test` runs them once, in the PostgreSQL pass.
+ONCE = ("tests/browser/", "tests/security/", "tests/properties/", "tests/api/test_schema_fuzz")
+
+
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests skip on SQLite, but never in CI, where skipping would hide them."""
     for item in items:
         if "postgresql" in item.keywords:
             item.fixturenames.append("_require_postgresql")
+        if item.nodeid.startswith(ONCE):
+            item.add_marker(pytest.mark.once)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
@@ -59,7 +60,8 @@ def test_each_token_has_its_own_limit(three_per_minute, rep_api, other_rep_api):
 
 def test_a_browser_session_is_not_throttled(three_per_minute, rep):
     browser = APIClient()
-    assert browser.login(username="rita", password="pw-for-tests-1")
+    # django-axes checks every password login against its lockouts and needs the request for that.
+    assert browser.login(request=HttpRequest(), username="rita", password="pw-for-tests-1")
 
     statuses = {browser.get(opportunities_url()).status_code for _ in range(10)}
 
