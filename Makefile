@@ -15,19 +15,32 @@ NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint venv clean messages chromium assets screenshots bench
+.PHONY: run test lint venv clean messages chromium assets screenshots bench lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+# The requirements name the packages; constraints.txt pins the versions every machine installs.
+$(VENV)/.installed: requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@ $(VENV)/.installed
+
+# Re-pin after changing a requirements file: resolve them afresh in a scratch virtualenv.
+LOCK_VENV := /tmp/crm-lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	{ echo "# Every package version the test suite ran with: make installs with -c constraints.txt, so each"; \
+	  echo "# machine gets exactly these. Regenerate with \`make lock\` after changing requirements*.txt."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze; } > constraints.txt
+	rm -rf $(LOCK_VENV)
 
 venv: $(VENV)/.installed
 
