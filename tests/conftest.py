@@ -48,6 +48,15 @@ def _require_postgresql():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: API throttling and the lead form's rate limit count
+    there by user and address, and on SQLite a rolled-back test's user ids come back in the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The personas get hashed passwords; PBKDF2 would make each test take most of a second.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
