@@ -400,3 +400,66 @@ def test_the_admin_export_of_contacts_neutralises_formulas_in_every_text_column(
         ["=1+2", "+address", "-city", "@notes", "=VAT"],
         [SCRIPT, HOSTILE["emoji"], HOSTILE["combining"], HOSTILE["zero_width"]],
     )
+
+
+# --- leads ----------------------------------------------------------------------------------------
+
+LEAD_TEXT = {"company_name": 100, "first_name": 30, "surname": 30, "campaign": 100, "message": 4000}
+
+
+def test_lead_text_fields_store_hostile_text_unchanged_and_every_lead_page_escapes_it(api, client, manager):
+    from leads.models import Lead
+
+    numbers = []
+    for field, limit in LEAD_TEXT.items():
+        for kind, text in [*_fits(limit).items(), ("max length", _exactly(min(limit, 500)))]:
+            payload = {"email": "someone@example.com", field: text}
+            response = api.post("/api/v1/leads/", payload, format="json")
+            assert response.status_code == 201, (field, kind, response.content)
+            no = response.json()["no"]
+            assert api.get(f"/api/v1/leads/{no}/").json()[field] == text, (field, kind)
+            stored = Lead.objects.values_list(field, flat=True).get(no=no)
+            assert stored.encode("utf-8") == text.encode("utf-8"), (field, kind)
+            numbers.append(no)
+    hostile = Lead.objects.get(no=numbers[0])  # company name "<script>…"
+    assert hostile.company_name == SCRIPT
+    reason = api.post(f"/api/v1/leads/{numbers[1]}/disqualify/", {"reason": ATTRIBUTE}, format="json")
+    assert reason.status_code == 200, reason.content
+    assert Lead.objects.get(no=numbers[1]).disqualification_reason == ATTRIBUTE
+
+    client.force_login(manager)
+    _assert_escaped(client.get(reverse("leads:list")), SCRIPT)
+    _assert_escaped(client.get(reverse("leads:list"), {"status": "disqualified"}), ATTRIBUTE)
+    _assert_escaped(client.get(reverse("leads:detail", args=[hostile.no])), SCRIPT)
+    _assert_escaped(client.get(reverse("leads:detail", args=[numbers[1]])), ATTRIBUTE)
+    _assert_escaped(client.get(reverse("leads:qualify", args=[hostile.no])), SCRIPT)
+
+
+@pytest.mark.parametrize("field", LEAD_TEXT)
+def test_lead_text_over_its_maximum_length_is_refused_with_the_field_error(api, field):
+    from leads.models import Lead
+
+    before = Lead.objects.count()
+    payload = {"email": "someone@example.com", field: _exactly(LEAD_TEXT[field] + 1)}
+    _assert_refused(api.post("/api/v1/leads/", payload, format="json"), field, Lead, before)
+
+
+def test_the_public_form_stores_hostile_text_unchanged(client):
+    from leads.models import Lead
+
+    response = client.post(
+        reverse("leads:enquiry"),
+        {
+            "company_name": SCRIPT,
+            "first_name": HOSTILE["right_to_left"][:30],
+            "surname": HOSTILE["emoji"],
+            "email": "erin@example.com",
+            "message": HOSTILE["sql"] + HOSTILE["zero_width"] + HOSTILE["combining"],
+            "privacy_consent": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content
+    lead = Lead.objects.get(email="erin@example.com")
+    assert (lead.company_name, lead.surname) == (SCRIPT, HOSTILE["emoji"])
+    assert lead.message == HOSTILE["sql"] + HOSTILE["zero_width"] + HOSTILE["combining"]
