@@ -86,7 +86,8 @@ screenshots: $(VENV)/.installed-dev node_modules/.installed chromium
 	  server=$$!; sleep 3; $(PY) scripts/screenshots.py --url http://127.0.0.1:8799; status=$$?; kill $$server; exit $$status
 
 # The performance benchmark (bench/run.py, bench/RESULTS.md) on its own PostgreSQL database crm_bench,
-# created and filled with 100,000 opportunities on the first run; options in BENCH_ARGS, e.g. BENCH_ARGS="--no-load".
+# created and filled with 100,000 opportunities on the first run, and crm_bench_small (1,000 opportunities)
+# whose query counts must be the same; options in BENCH_ARGS, e.g. BENCH_ARGS="--no-load".
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -17,6 +17,9 @@ from salescycles.models import CloseOpportunityCode, SalesCycle, SalesCycleStage
 
 API = "/api/v1"
 CONTACT_SEARCH = "mulder"
+# The API list at two page sizes: issue 7 wants the same query count for both.
+PAGE_10 = "API opportunity list, page of 10"
+PAGE_100 = "API opportunity list, page of 100"
 
 
 def cycle_with_most_open() -> SalesCycle:
@@ -93,11 +96,19 @@ def build(*, rep, seed: int, writes_needed: int) -> tuple[list[Endpoint], dict]:
     endpoints = [
         # API
         Endpoint(
-            "API opportunity list, page of 100",
+            PAGE_100,
             "manager",
             "api",
             fixed(f"{API}/opportunities/?page_size=100"),
             budget=fast_list,
+            ratio_budget=RATIO_BUDGET,
+        ),
+        Endpoint(
+            PAGE_10,
+            "manager",
+            "api",
+            fixed(f"{API}/opportunities/?page_size=10"),
+            budget=dict(FAST_BUDGET),
             ratio_budget=RATIO_BUDGET,
         ),
         Endpoint(
@@ -162,8 +173,22 @@ def build(*, rep, seed: int, writes_needed: int) -> tuple[list[Endpoint], dict]:
         Endpoint("Opportunity detail page", "manager", "ui", _cycled(detail_nos, "/opportunities/{}/")),
         Endpoint("Dashboard", "manager", "ui", fixed("/")),
         Endpoint("Dashboard (rep)", "rep", "ui", fixed("/")),
-        Endpoint("Reports page (all four reports)", "manager", "ui", fixed("/reports/")),
-        Endpoint("Reports page, one cycle", "manager", "ui", fixed(f"/reports/?sales_cycle={cycle.code}")),
+        # The reports page shows one report per request (a tab each, ?report=).
+        Endpoint("Reports page: forecast", "manager", "ui", fixed("/reports/?report=forecast")),
+        Endpoint("Reports page: salespeople", "manager", "ui", fixed("/reports/?report=salespeople")),
+        Endpoint("Reports page: win/loss", "manager", "ui", fixed("/reports/?report=win-loss")),
+        Endpoint(
+            "Reports page: sales-cycle statistics",
+            "manager",
+            "ui",
+            fixed(f"/reports/?report=sales-cycle&sales_cycle={cycle.code}"),
+        ),
+        Endpoint(
+            "Reports page: forecast, one cycle",
+            "manager",
+            "ui",
+            fixed(f"/reports/?report=forecast&sales_cycle={cycle.code}"),
+        ),
         Endpoint("Contact search page", "manager", "ui", fixed(f"/contacts/?q={CONTACT_SEARCH}")),
         Endpoint("Contact detail page (company)", "manager", "ui", fixed(f"/contacts/{contact_no}/")),
     ]

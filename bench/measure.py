@@ -147,6 +147,7 @@ def measure(client: Client, endpoint: Endpoint, *, warmup: int, repeat: int, flo
         "p95_ms": _ms(p95),
         "max_ms": _ms(max(samples)),
         "queries": len(statements),
+        "queries_seen": sorted({len(statements), len(second)}),
         "queries_stable": len(statements) == len(second),
         "budget": endpoint.budget,
         "ratio_budget": endpoint.ratio_budget,
@@ -166,6 +167,22 @@ def measure(client: Client, endpoint: Endpoint, *, warmup: int, repeat: int, flo
     return result
 
 
+def count_queries(client: Client, endpoint: Endpoint, *, warmup: int) -> dict:
+    """Only the query count (for the run on the small data set): after ``warmup`` requests, two
+    requests on different repetitions (different objects), captured."""
+    for index in range(warmup):
+        _check(_request(client, endpoint, index), endpoint, index)
+    first = warmup if endpoint.write else 0
+    statements = _captured(client, endpoint, first)
+    second = _captured(client, endpoint, first + 1)
+    return {
+        "queries": len(statements),
+        "queries_seen": sorted({len(statements), len(second)}),
+        "queries_stable": len(statements) == len(second),
+        "url": endpoint.urls(first),
+    }
+
+
 def verdict(result: dict) -> bool | None:
     budget = result["budget"]
     checks = []
@@ -173,4 +190,7 @@ def verdict(result: dict) -> bool | None:
         checks += [result["p50_ms"] <= budget["p50"], result["p95_ms"] <= budget["p95"]]
     if result["ratio_budget"] is not None and result["ratio"] is not None:
         checks.append(result["ratio"] <= result["ratio_budget"])
+    if result.get("queries_small") is not None:
+        # Issue 7: the same number of queries at 1,000 as at 100,000 opportunities.
+        checks.append(result["queries_constant"])
     return all(checks) if checks else None

@@ -4,8 +4,11 @@
    ``generate_data --opportunities 100000 --seed 1`` unless it already holds that data set.
 2. Measures every endpoint in-process (``django.test.Client``): p50/p95, query count, the SQL
    floor and the framework floor (``bench/measure.py``, ``bench/endpoints.py``).
-3. Runs a mixed read/write load through gunicorn on loopback (``bench/load.py``).
-4. Prints one table and writes it as JSON to ``bench/results/`` with the command line and the machine.
+3. Counts the queries of the same endpoints on a small data set (default ``crm_bench_small``,
+   ``generate_data --opportunities 1000``, built once the same way) in a child process, and flags
+   every endpoint whose count differs between the two sizes (issue 7: query counts constant).
+4. Runs a mixed read/write load through gunicorn on loopback (``bench/load.py``).
+5. Prints one table and writes it as JSON to ``bench/results/`` with the command line and the machine.
 """
 
 import argparse
@@ -15,11 +18,13 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench"
+DEFAULT_SMALL_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_small"
 
 
 def parse_args(argv):
@@ -31,6 +36,17 @@ def parse_args(argv):
     )
     parser.add_argument("--opportunities", type=int, default=100_000, help="Size of the data set (default 100000).")
     parser.add_argument("--seed", type=int, default=1, help="Seed of generate_data (default 1).")
+    parser.add_argument(
+        "--small-database-url",
+        default=os.environ.get("BENCH_SMALL_DATABASE_URL", DEFAULT_SMALL_DATABASE_URL),
+        help="PostgreSQL database of the small data set whose query counts are compared "
+        f"(default $BENCH_SMALL_DATABASE_URL or {DEFAULT_SMALL_DATABASE_URL}).",
+    )
+    parser.add_argument(
+        "--small-opportunities", type=int, default=1000, help="Size of the small data set (default 1000)."
+    )
+    parser.add_argument("--no-small", action="store_true", help="Skip the query counts on the small data set.")
+    parser.add_argument("--queries-only", metavar="JSON", help=argparse.SUPPRESS)  # the child process of step 3
     parser.add_argument("--warmup", type=int, default=5, help="Warm-up requests per endpoint (default 5).")
     parser.add_argument("--repeat", type=int, default=40, help="Timed requests per endpoint (default 40).")
     parser.add_argument("--only", action="append", default=[], help="Measure only endpoints whose name contains this.")
@@ -114,8 +130,13 @@ def _fmt(value, digits=1) -> str:
     return str(value)
 
 
-def table(results: list[dict]) -> str:
-    header = ("endpoint", "user", "p50 ms", "p95 ms", "queries", "SQL floor", "fw floor", "ratio", "budget", "ok")
+def _size(opportunities: int) -> str:
+    return f"{opportunities // 1000}k" if opportunities % 1000 == 0 else str(opportunities)
+
+
+def table(results: list[dict], *, small: int | None = None, large: int | None = None) -> str:
+    queries_header = f"queries {_size(small)} / {_size(large)}" if small else "queries"
+    header = ("endpoint", "user", "p50 ms", "p95 ms", queries_header, "SQL floor", "fw floor", "ratio", "budget", "ok")
     rows = [header]
     for row in results:
         budget = row["budget"]
@@ -123,7 +144,10 @@ def table(results: list[dict]) -> str:
         if row["ratio_budget"] is not None:
             budget_text += f", ≤{row['ratio_budget']:g}×"
         ok = {True: "yes", False: "NO", None: "–"}[row["ok"]]
-        queries = str(row["queries"]) + ("" if row["queries_stable"] else " (varies)")
+        queries = "–".join(str(count) for count in row["queries_seen"])
+        if row.get("queries_small") is not None:
+            small = "–".join(str(count) for count in row["queries_small_seen"])
+            queries = f"{small} / {queries}" + ("" if row["queries_constant"] else "  DIFFERS")
         rows.append(
             (
                 row["name"],
@@ -184,6 +208,91 @@ def run_inprocess(args, users) -> tuple[list[dict], dict, dict]:
     return results, floors, objects
 
 
+def count_small(args) -> dict:
+    """Step 3: the query count of every endpoint on the small data set, from a child process
+    (Django binds its database at start-up).
+
+    Returns ``{endpoint name: {"queries", "queries_seen", "queries_stable", "url"}}``.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "run.py"),
+        "--database-url",
+        args.small_database_url,
+        "--opportunities",
+        str(args.small_opportunities),
+        "--seed",
+        str(args.seed),
+        "--warmup",
+        "1",
+        "--queries-only",
+        str(out),
+    ]
+    for part in args.only:
+        command += ["--only", part]
+    try:
+        subprocess.run(command, cwd=ROOT, check=True)
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def queries_only(args, users) -> int:
+    """The child process of step 3: count the queries of every endpoint, write them as JSON."""
+    from django.test import Client
+
+    from bench import endpoints as endpoint_module
+    from bench.measure import count_queries
+
+    clients = {"manager": Client(), "rep": Client()}
+    clients["manager"].force_login(users["manager"])
+    clients["rep"].force_login(users["rep_user"])
+    endpoints, _objects = endpoint_module.build(rep=users["rep"], seed=args.seed, writes_needed=args.warmup + 3)
+    if args.only:
+        endpoints = [e for e in endpoints if any(part.lower() in e.name.lower() for part in args.only)]
+    counts = {}
+    for endpoint in endpoints:
+        counts[endpoint.name] = count_queries(clients[endpoint.user], endpoint, warmup=args.warmup)
+        log(f"  {endpoint.name:<48} {counts[endpoint.name]['queries']:3d} queries")
+    Path(args.queries_only).write_text(json.dumps(counts, indent=2) + "\n")
+    return 0
+
+
+def merge_small(results: list[dict], small: dict) -> list[str]:
+    """Put the small data set's count next to each result; the names of those that differ."""
+    from bench.measure import verdict
+
+    differ = []
+    for result in results:
+        counted = small.get(result["name"])
+        if counted is None:
+            continue
+        result["queries_small"] = counted["queries"]
+        result["queries_small_seen"] = counted["queries_seen"]
+        result["url_small"] = counted["url"]
+        # A page's count may depend on the object shown (the detail page reads the quote lines only
+        # when there is a quote): the counts seen on two objects of one size must include those of the other.
+        small_seen, large_seen = set(counted["queries_seen"]), set(result["queries_seen"])
+        result["queries_constant"] = small_seen <= large_seen or large_seen <= small_seen
+        result["ok"] = verdict(result)
+        if not result["queries_constant"]:
+            differ.append(result["name"])
+    return differ
+
+
+def page_size_line(results: list[dict]) -> str | None:
+    from bench.endpoints import PAGE_10, PAGE_100
+
+    by_name = {result["name"]: result for result in results}
+    if PAGE_10 not in by_name or PAGE_100 not in by_name:
+        return None
+    ten, hundred = by_name[PAGE_10]["queries"], by_name[PAGE_100]["queries"]
+    verdict = "same" if ten == hundred else "DIFFERENT"
+    return f"API opportunity list, queries at page size 10 / 100: {ten} / {hundred} ({verdict})"
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     sys.path.insert(0, str(ROOT))
@@ -206,6 +315,8 @@ def main(argv=None) -> int:
     load_before = os.getloadavg()
     data = dataset.ensure_data_set(opportunities=args.opportunities, seed=args.seed, log=log)
     users = dataset.ensure_bench_users()
+    if args.queries_only:
+        return queries_only(args, users)
     record = {
         "label": args.label,
         "note": args.note,
@@ -226,6 +337,17 @@ def main(argv=None) -> int:
         log(f"In-process measurements ({args.warmup} warm-up + {args.repeat} timed requests per endpoint):")
         results, floors, objects = run_inprocess(args, users)
         record.update({"endpoints": results, "framework_floors": floors, "objects": objects})
+        if not args.no_small:
+            log(
+                f"Query counts on the small data set ({args.small_database_url}, "
+                f"{args.small_opportunities:,} opportunities):"
+            )
+            connection.close()
+            record["small_data_set"] = {
+                "database_url": args.small_database_url,
+                "opportunities": args.small_opportunities,
+            }
+            record["queries_differ"] = merge_small(results, count_small(args))
     if not args.no_load:
         from bench import load
 
@@ -254,7 +376,21 @@ def main(argv=None) -> int:
         print(f"generate_data: {data['generate_seconds']:.1f} s (budget 180 s: {verdict})")
     if "endpoints" in record:
         print()
-        print(table(record["endpoints"]))
+        small = record.get("small_data_set", {}).get("opportunities")
+        print(table(record["endpoints"], small=small, large=args.opportunities))
+        print(
+            "queries: the counts of two requests on different objects "
+            "(a–b when they differ, e.g. with and without a quote)"
+        )
+        line = page_size_line(record["endpoints"])
+        if line:
+            print(line)
+        if small:
+            differ = record["queries_differ"]
+            print(
+                f"Query counts at {small:,} and {args.opportunities:,} opportunities: "
+                + (f"DIFFERENT for {', '.join(differ)}" if differ else "the same for every endpoint")
+            )
     if "load_test" in record:
         print()
         print(load.summary(record["load_test"]))

@@ -163,6 +163,13 @@ class Opportunity(models.Model):
                 condition=Q(closed=False),
                 name="opportunity_sp_open_close_idx",
             ),
+            # The dashboard: won and lost figures of the last 12 months, index-only.
+            models.Index(
+                fields=["date_closed"],
+                include=["status", "calculated_current_value"],
+                condition=Q(status__in=["won", "lost"]),
+                name="opportunity_closed_date_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

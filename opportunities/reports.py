@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Case, Count, DateField, DurationField, ExpressionWrapper, F, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
 from common.dateformula import add_months
@@ -155,83 +155,102 @@ def _scoped(queryset, *, user, salesperson):
     return queryset
 
 
-def pipeline_summary(*, user, today: datetime.date, salesperson=None) -> dict:
-    """The dashboard's figures in one query: open pipeline, won this month and quarter, the win rate
-    of the last 12 months (won / (won + lost), by closing date) and the open opportunities whose
-    estimated closing date has passed."""
+def pipeline_summary(*, user, today: datetime.date, salesperson=None, forecast_months: int = 12) -> dict:
+    """The dashboard's figures in two queries: the open pipeline (and the open opportunities whose
+    estimated closing date has passed), won this month and quarter, the win rate of the last 12
+    months (won / (won + lost), by closing date), and under ``forecast`` the open estimated and
+    weighted value by month of estimated closing date for ``forecast_months`` months from today's
+    month (every month listed, empty ones with zeros).
+
+    One query reads the open opportunities only, grouped by estimated closing date within the
+    forecast's window (one group for all the others): it gives both the open totals and the
+    forecast, as an index-only scan of ``opportunity_open_closing_idx``, without truncating ~70,000
+    dates to months in SQL (the days are summed into months here: at most 367 groups for 12 months). The other
+    reads only the opportunities closed in the last 12 months (``opportunity_closed_date_idx``):
+    the month and the quarter lie within them. The counts name only indexed columns (never ``id``),
+    which are never null where they are counted, so that both stay index-only scans.
+    """
     month_start = today.replace(day=1)
     quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     year_ago = add_months(today, -12)
-    won = Q(status=Opportunity.Status.WON)
-    lost = Q(status=Opportunity.Status.LOST)
-    is_open = Q(closed=False)
-    last_12_months = Q(date_closed__gt=year_ago, date_closed__lte=today)
-    this_month = Q(date_closed__gte=month_start, date_closed__lte=today)
-    this_quarter = Q(date_closed__gte=quarter_start, date_closed__lte=today)
-    totals = _scoped(Opportunity.objects, user=user, salesperson=salesperson).aggregate(
-        open_count=Count("id", filter=is_open),
-        open_estimated=Sum("estimated_value", filter=is_open),
-        open_weighted=Sum("calculated_current_value", filter=is_open),
-        overdue_count=Count("id", filter=is_open & Q(estimated_closing_date__lt=today)),
-        won_month_count=Count("id", filter=won & this_month),
-        won_month_value=Sum("calculated_current_value", filter=won & this_month),
-        won_quarter_count=Count("id", filter=won & this_quarter),
-        won_quarter_value=Sum("calculated_current_value", filter=won & this_quarter),
-        won_12_count=Count("id", filter=won & last_12_months),
-        lost_12_count=Count("id", filter=lost & last_12_months),
-    )
-    decided = totals["won_12_count"] + totals["lost_12_count"]
-    win_rate = None
-    if decided:
-        win_rate = (Decimal(totals["won_12_count"]) * 100 / decided).quantize(Decimal("0.1"))
-    return {
-        "open": {
-            "count": totals["open_count"],
-            "estimated_value": _money(totals["open_estimated"]),
-            "weighted_value": _money(totals["open_weighted"]),
-        },
-        "overdue_count": totals["overdue_count"],
-        "won_this_month": {"count": totals["won_month_count"], "value": _money(totals["won_month_value"])},
-        "won_this_quarter": {"count": totals["won_quarter_count"], "value": _money(totals["won_quarter_value"])},
-        "win_rate": {
-            "won": totals["won_12_count"],
-            "lost": totals["lost_12_count"],
-            "pct": win_rate,
-        },
-    }
+    forecast_end = add_months(month_start, forecast_months)
+    scoped = _scoped(Opportunity.objects, user=user, salesperson=salesperson)
 
-
-def open_forecast_by_month(*, user, start: datetime.date, months: int = 12, salesperson=None) -> list[dict]:
-    """Open estimated and weighted value by month of estimated closing date, for ``months`` months
-    from the month of ``start`` (every month listed, empty ones with zeros); one query."""
-    first = start.replace(day=1)
-    end = add_months(first, months)
-    rows = {
-        row["month"]: row
-        for row in _scoped(Opportunity.objects, user=user, salesperson=salesperson)
-        .filter(closed=False, estimated_closing_date__gte=first, estimated_closing_date__lt=end)
-        .annotate(month=TruncMonth("estimated_closing_date"))
-        .values("month")
+    in_window = Q(estimated_closing_date__gte=month_start, estimated_closing_date__lt=forecast_end)
+    open_rows = (
+        scoped.filter(closed=False)
+        .values(day=Case(When(in_window, then=F("estimated_closing_date")), output_field=DateField()))
         .annotate(
-            count=Count("id"),
+            count=Count("*"),
             estimated_value=Sum("estimated_value"),
             weighted_value=Sum("calculated_current_value"),
+            overdue=Count("estimated_closing_date", filter=Q(estimated_closing_date__lt=today)),
         )
         .order_by()
-    }
-    result = []
-    for offset in range(months):
-        month = add_months(first, offset)
-        row = rows.get(month, {})
-        result.append(
+    )
+    open_totals = {"count": 0, "estimated_value": ZERO, "weighted_value": ZERO}
+    overdue_count = 0
+    by_month: dict[datetime.date, dict] = {}
+    for row in open_rows:
+        overdue_count += row["overdue"]
+        figures = [open_totals]
+        if row["day"] is not None:
+            figures.append(
+                by_month.setdefault(
+                    row["day"].replace(day=1), {"count": 0, "estimated_value": ZERO, "weighted_value": ZERO}
+                )
+            )
+        for target in figures:
+            target["count"] += row["count"]
+            target["estimated_value"] += row["estimated_value"] or ZERO
+            target["weighted_value"] += row["weighted_value"] or ZERO
+
+    won = Q(status=Opportunity.Status.WON)
+    lost = Q(status=Opportunity.Status.LOST)
+    this_month = Q(date_closed__gte=month_start)
+    this_quarter = Q(date_closed__gte=quarter_start)
+    closed = scoped.filter(
+        status__in=[Opportunity.Status.WON, Opportunity.Status.LOST], date_closed__gt=year_ago, date_closed__lte=today
+    ).aggregate(
+        won_month_count=Count("date_closed", filter=won & this_month),
+        won_month_value=Sum("calculated_current_value", filter=won & this_month),
+        won_quarter_count=Count("date_closed", filter=won & this_quarter),
+        won_quarter_value=Sum("calculated_current_value", filter=won & this_quarter),
+        won_12_count=Count("date_closed", filter=won),
+        lost_12_count=Count("date_closed", filter=lost),
+    )
+    decided = closed["won_12_count"] + closed["lost_12_count"]
+    win_rate = None
+    if decided:
+        win_rate = (Decimal(closed["won_12_count"]) * 100 / decided).quantize(Decimal("0.1"))
+    forecast = []
+    for offset in range(forecast_months):
+        month = add_months(month_start, offset)
+        figures = by_month.get(month, {})
+        forecast.append(
             {
                 "month": month,
-                "count": row.get("count", 0),
-                "estimated_value": _money(row.get("estimated_value")),
-                "weighted_value": _money(row.get("weighted_value")),
+                "count": figures.get("count", 0),
+                "estimated_value": _money(figures.get("estimated_value")),
+                "weighted_value": _money(figures.get("weighted_value")),
             }
         )
-    return result
+    return {
+        "open": {
+            "count": open_totals["count"],
+            "estimated_value": _money(open_totals["estimated_value"]),
+            "weighted_value": _money(open_totals["weighted_value"]),
+        },
+        "overdue_count": overdue_count,
+        "won_this_month": {"count": closed["won_month_count"], "value": _money(closed["won_month_value"])},
+        "won_this_quarter": {"count": closed["won_quarter_count"], "value": _money(closed["won_quarter_value"])},
+        "win_rate": {
+            "won": closed["won_12_count"],
+            "lost": closed["lost_12_count"],
+            "pct": win_rate,
+        },
+        "forecast": forecast,
+    }
 
 
 def task_summary(*, user, today: datetime.date, salesperson=None) -> dict:

@@ -31,8 +31,8 @@ def dashboard(request):
         code = request.GET.get("salesperson", "")
         chosen = next((person for person in salespeople if person.code == code), None)
 
-    summary = reports.pipeline_summary(user=user, today=today, salesperson=chosen)
-    forecast = reports.open_forecast_by_month(user=user, start=today, months=FORECAST_MONTHS, salesperson=chosen)
+    summary = reports.pipeline_summary(user=user, today=today, salesperson=chosen, forecast_months=FORECAST_MONTHS)
+    forecast = summary["forecast"]
     tasks = reports.task_summary(user=user, today=today, salesperson=chosen)
     overdue = Opportunity.objects.visible_to(user).open().filter(estimated_closing_date__lt=today)
     if chosen is not None:

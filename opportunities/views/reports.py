@@ -1,7 +1,9 @@
 """Views: the reports page (SPEC §4) and its CSV downloads.
 
+The page shows one report at a time, chosen by ``?report=`` (the tabs; the forecast by default),
+under the filter form the reports share; a request computes only that report and its charts.
 A rep sees the figures of their own opportunities; a manager sees everyone's or one salesperson's.
-Every figure is an SQL aggregate of ``opportunities.reports``, so the page costs a fixed number of
+Every figure is an SQL aggregate of ``opportunities.reports``, so each tab costs a fixed number of
 queries however many opportunities there are.
 """
 
@@ -24,7 +26,14 @@ from opportunities import reports
 from opportunities.permissions import is_manager, salesperson_of
 from salescycles.models import SalesCycle
 
-REPORTS = ("forecast", "salespeople", "win-loss", "sales-cycle")
+# The tabs of the page, in order: (``?report=`` value, label). The same values name the CSV downloads.
+REPORT_TABS = [
+    ("forecast", gettext_lazy("Forecast")),
+    ("salespeople", gettext_lazy("Salespeople")),
+    ("win-loss", gettext_lazy("Win/loss")),
+    ("sales-cycle", gettext_lazy("Sales cycle statistics")),
+]
+DEFAULT_REPORT = "forecast"
 
 # The sortable columns of the salesperson statistics: (key, label, numeric).
 SALESPEOPLE_COLUMNS = [
@@ -125,20 +134,35 @@ def _salespeople_columns(key: str, descending: bool) -> list[dict]:
     return columns
 
 
-def _charts(forecast: list[dict], win_loss: dict, statistics: dict | None) -> dict:
-    def number(value) -> float:
-        return float(value)
+def _forecast_page(user, filters: dict, sort: str) -> dict:
+    forecast = reports.forecast(user=user, **filters)
+    for month in forecast:
+        month["label"] = formats.date_format(month["month"], "YEAR_MONTH_FORMAT")
+    chart = {
+        "labels": [month["label"] for month in forecast],
+        "datasets": [
+            {"label": _("Estimated sales value"), "data": [float(m["estimated_value"]) for m in forecast]},
+            {"label": _("Weighted value"), "data": [float(m["weighted_value"]) for m in forecast]},
+            {"label": _("Won value"), "data": [float(m["won_value"]) for m in forecast]},
+        ],
+    }
+    return {"forecast": forecast, "charts": {"forecast": chart}}
 
+
+def _salespeople_page(user, filters: dict, sort: str) -> dict:
+    salespeople, sort_key, descending = _sorted_salespeople(reports.salespeople_statistics(user=user, **filters), sort)
     return {
-        "currency": settings.CRM_CURRENCY,
-        "forecast": {
-            "labels": [month["label"] for month in forecast],
-            "datasets": [
-                {"label": _("Estimated sales value"), "data": [number(m["estimated_value"]) for m in forecast]},
-                {"label": _("Weighted value"), "data": [number(m["weighted_value"]) for m in forecast]},
-                {"label": _("Won value"), "data": [number(m["won_value"]) for m in forecast]},
-            ],
-        },
+        "salespeople": salespeople,
+        "salespeople_columns": _salespeople_columns(sort_key, descending),
+        "charts": {},
+    }
+
+
+def _win_loss_page(user, filters: dict, sort: str) -> dict:
+    win_loss = reports.win_loss(user=user, **filters)
+    for row in win_loss["by_stage"]:
+        row["label"] = _stage_label(row)
+    charts = {
         "closeCodes": {
             "labels": [row["close_code"] for row in win_loss["by_close_code"]],
             "datasets": [{"label": _("Opportunities"), "data": [row["count"] for row in win_loss["by_close_code"]]}],
@@ -150,16 +174,29 @@ def _charts(forecast: list[dict], win_loss: dict, statistics: dict | None) -> di
                 {"label": _("Lost"), "data": [row["lost_count"] for row in win_loss["by_stage"]]},
             ],
         },
-        "funnel": {
-            "labels": [f"{row['stage']} {row['description']}" for row in statistics["stages"]] if statistics else [],
-            "datasets": [
-                {
-                    "label": _("Opportunities that reached the stage"),
-                    "data": [row["reached_count"] for row in statistics["stages"]] if statistics else [],
-                }
-            ],
-        },
     }
+    return {"win_loss": win_loss, "charts": charts}
+
+
+def _sales_cycle_page(user, filters: dict, sort: str) -> dict:
+    statistics = _cycle_statistics(user, filters)
+    stages = statistics["stages"] if statistics else []
+    chart = {
+        "labels": [f"{row['stage']} {row['description']}" for row in stages],
+        "datasets": [
+            {"label": _("Opportunities that reached the stage"), "data": [row["reached_count"] for row in stages]}
+        ],
+    }
+    return {"statistics": statistics, "charts": {"funnel": chart}}
+
+
+# ``?report=`` → the function that computes that tab's figures and charts (and nothing else).
+PAGE_BUILDERS = {
+    "forecast": _forecast_page,
+    "salespeople": _salespeople_page,
+    "win-loss": _win_loss_page,
+    "sales-cycle": _sales_cycle_page,
+}
 
 
 def _stage_label(row: dict) -> str:
@@ -175,34 +212,22 @@ def reports_page(request):
     form = ReportFilterForm(request.GET, manager=manager)
     if request.GET.get("format") == "csv":
         return _download(request, form)
+    report = request.GET.get("report") or DEFAULT_REPORT
+    if report not in PAGE_BUILDERS:
+        report = DEFAULT_REPORT  # an old or mistyped link still shows a report
     context = {
         "form": form,
         "is_manager": manager,
         "has_pipeline": manager or salesperson_of(user) is not None,
+        "report": report,
+        "report_label": dict(REPORT_TABS)[report],
+        "tabs": [{"report": key, "label": label, "current": key == report} for key, label in REPORT_TABS],
     }
     if not form.is_valid():
         return render(request, "reports/reports.html", context, status=400)
-    filters = _filters(form)
-    forecast = reports.forecast(user=user, **filters)
-    for month in forecast:
-        month["label"] = formats.date_format(month["month"], "YEAR_MONTH_FORMAT")
-    salespeople, sort_key, descending = _sorted_salespeople(
-        reports.salespeople_statistics(user=user, **filters), request.GET.get("sort", "")
-    )
-    win_loss = reports.win_loss(user=user, **filters)
-    for row in win_loss["by_stage"]:
-        row["label"] = _stage_label(row)
-    statistics = _cycle_statistics(user, filters)
-    context.update(
-        {
-            "forecast": forecast,
-            "salespeople": salespeople,
-            "salespeople_columns": _salespeople_columns(sort_key, descending),
-            "win_loss": win_loss,
-            "statistics": statistics,
-            "charts": _charts(forecast, win_loss, statistics),
-        }
-    )
+    figures = PAGE_BUILDERS[report](user, _filters(form), request.GET.get("sort", ""))
+    figures["charts"]["currency"] = settings.CRM_CURRENCY
+    context.update(figures)
     return render(request, "reports/reports.html", context)
 
 

@@ -1,5 +1,6 @@
 // The charts of the reports page. The numbers come from the page (json_script "reports-data");
-// the table next to each chart shows the same numbers.
+// the table next to each chart shows the same numbers. Each tab of the page carries only its own
+// charts; a chart whose canvas or data is not on the page is skipped.
 (function () {
   "use strict";
 
