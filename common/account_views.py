@@ -1,33 +1,17 @@
-"""The signed-in user's own API token: see whether there is one, create or replace it, revoke it.
-
-A token is DRF's ``authtoken.Token`` (one per user). Replacing deletes the old key in the same
-transaction, and revoking deletes it: ``TokenAuthentication`` looks the key up on every request,
-so a revoked key answers 401 from the next request on.
-"""
+"""The signed-in user's own API token (see, create or replace, revoke; common/services.py does
+the writing), and the lockout page of django-axes."""
 
 import math
 
 from axes.helpers import get_cool_off, get_failure_limit
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
-
-@transaction.atomic
-def api_token_create(*, user) -> Token:
-    """A new key for ``user``; any key they had stops working."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
-
-
-def api_token_revoke(*, user) -> bool:
-    """Delete ``user``'s key; False when there was none."""
-    deleted, _rows = Token.objects.filter(user=user).delete()
-    return bool(deleted)
+from common.services import api_token_create, api_token_revoke
 
 
 @never_cache  # the page shows a secret right after it was made
