@@ -21,7 +21,7 @@ from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 
 from common.errors import DomainError
-from common.spreadsheet import neutralise
+from common.spreadsheet import cell_text, neutralise
 
 # More rows than this belong in a migration script, not in an upload in a browser.
 MAX_IMPORT_ROWS = 10_000
@@ -52,14 +52,6 @@ FORMATS = [CSV, XLSX]
 
 
 # --- widgets ------------------------------------------------------------------------------------
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a spreadsheet cell holding 10 comes back as 10.0
-    return str(value).strip()
 
 
 class CodeWidget(widgets.ForeignKeyWidget):

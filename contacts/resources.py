@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields
 
-from common.imports import CodeWidget, ServiceResource, cell_text
+from common.imports import CodeWidget, ServiceResource
+from common.spreadsheet import cell_text
 from contacts import services
 from contacts.models import Contact, Salesperson
 

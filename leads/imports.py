@@ -19,7 +19,6 @@ small compressed XLSX can hold millions of rows).
 """
 
 import csv
-import datetime
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from common.errors import PermissionRefused
 from common.numbering import next_nos
+from common.spreadsheet import cell_text
 from common.text import normalise_for_search
 from leads.models import Lead
 from leads.services import LEAD_FIELDS, LeadError, clean_lead_fields, find_duplicates, may_create_leads
@@ -217,21 +217,6 @@ def _file_error(message) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        # A phone number or post code typed into a number cell.
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _too_many_rows() -> ValidationError:
     return _file_error(_("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS})
 
@@ -265,7 +250,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             for row in workbook.active.iter_rows(values_only=True):
-                rows.append([_cell_text(value) for value in row[: MAX_COLUMNS + 1]])
+                rows.append([cell_text(value) for value in row[: MAX_COLUMNS + 1]])
                 if len(rows) > MAX_ROWS + 1:
                     raise _too_many_rows()
         finally:
