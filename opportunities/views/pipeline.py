@@ -7,6 +7,7 @@ costs the same number of queries with 3 or 30,000 open opportunities.
 """
 
 import datetime
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.db.models import Count, F, Q, Sum, Window
@@ -92,6 +93,23 @@ def _column_key(stage_id) -> str:
     return NOT_STARTED if stage_id is None else str(stage_id)
 
 
+def _with_links(cards: list, board_url: str) -> list:
+    """Give each card its links (detail, update, activate, and the Move button's).
+
+    Each URL comes from one reversed pattern with the number put in: reversing four URLs per card
+    in the template was most of the board's rendering time at 140 cards.
+    """
+    placeholder = "NO0PLACEHOLDER"  # matches the number converter (capitals and a digit)
+    patterns = {name: reverse(f"opportunities:{name}", args=[placeholder]) for name in ("detail", "update", "activate")}
+    move_query = "?" + urlencode({"action": "next", "next": board_url}, quote_via=quote)
+    for card in cards:
+        card.detail_url = patterns["detail"].replace(placeholder, card.no)
+        card.update_url = patterns["update"].replace(placeholder, card.no)
+        card.activate_url = patterns["activate"].replace(placeholder, card.no)
+        card.move_url = (card.update_url if card.is_started else card.activate_url) + move_query
+    return cards
+
+
 def board(request, code: str | None = None):
     cycle = _cycle(code or request.GET.get("cycle"))
     manager = is_manager(request.user)
@@ -118,7 +136,7 @@ def board(request, code: str | None = None):
     )
     first_cards = Opportunity.objects.filter(pk__in=first_ids).for_list().order_by("current_stage_id", *_card_order())
     cards_by_column: dict[str, list] = {}
-    for card in first_cards:
+    for card in _with_links(list(first_cards), request.get_full_path()):
         cards_by_column.setdefault(_column_key(card.current_stage_id), []).append(card)
 
     columns = [{"key": NOT_STARTED, "stage": None, "index": -1}] + [
@@ -172,6 +190,7 @@ def column(request, code: str, key: str):
     more = len(cards) > PAGE_SIZE
     params = request.GET.copy()
     params.pop("page", None)
+    board_url = reverse("opportunities:board", args=[cycle.code]) + (f"?{params.urlencode()}" if params else "")
     return render(
         request,
         "pipeline/cards.html",
@@ -180,13 +199,12 @@ def column(request, code: str, key: str):
             "column": {
                 "key": key,
                 "index": -1 if key == NOT_STARTED else _stage_index(cycle, stage),
-                "cards": cards[:PAGE_SIZE],
+                "cards": _with_links(cards[:PAGE_SIZE], board_url),
                 "more": more,
                 "next_page": page + 1,
             },
             "query": params.urlencode(),
-            "board_url": reverse("opportunities:board", args=[cycle.code])
-            + (f"?{params.urlencode()}" if params else ""),
+            "board_url": board_url,
             "today": timezone.localdate(),
         },
     )
