@@ -98,6 +98,15 @@ class TestSeedDemo:
         stages = Opportunity.objects.in_progress().values("current_stage").distinct().count()
         assert stages >= 10
 
+    def test_leads_wait_in_the_inbox_from_every_source(self, db):
+        from leads.models import Lead
+
+        assert set(Lead.objects.values_list("source", flat=True)) == {"web_form", "api", "import", "manual"}
+        assert Lead.objects.filter(status="new", salesperson=None).count() == 8
+        assert Lead.objects.filter(status="disqualified").exclude(disqualification_reason="").count() == 1
+        # The one written by a known contact is flagged.
+        assert Lead.objects.filter(is_possible_duplicate=True).count() >= 1
+
     def test_every_probability_method_is_used(self, db):
         used = set(Opportunity.objects.values_list("sales_cycle__probability_calculation", flat=True))
         assert used == {"multiply", "add", "chances_of_success", "completed"}

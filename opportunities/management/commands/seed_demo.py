@@ -25,6 +25,8 @@ from django.utils import timezone
 
 from contacts.models import Contact, ContactSearchString, Salesperson
 from contacts.services import contact_create
+from leads import services as lead_services
+from leads.models import Lead
 from opportunities import services
 from opportunities.management import names
 from opportunities.management.history import plan_history, run_with_services
@@ -119,6 +121,8 @@ class Command(BaseCommand):
             seeded = _already_seeded()
             if not seeded:
                 self._create_contacts_and_opportunities()
+            if not Lead.objects.exists():
+                _create_leads()
         after = _counts()
         created = {key: after[key] - before[key] for key in after}
 
@@ -394,6 +398,10 @@ class Command(BaseCommand):
             f"  entries: {OpportunityEntry.objects.count()}, quotes: {Quote.objects.count()}, "
             f"tasks: {Task.objects.open().count()} open / {Task.objects.filter(closed=True).count()} closed"
         )
+        leads = {row["status"]: row["n"] for row in Lead.objects.values("status").annotate(n=Count("id"))}
+        write(
+            "  leads: " + ", ".join(f"{leads.get(status, 0)} {label.lower()}" for status, label in Lead.Status.choices)
+        )
 
     def _print_logins(self, logins) -> None:
         write = self.stdout.write
@@ -429,4 +437,122 @@ def _counts() -> dict[str, int]:
         "quotes": Quote.objects.count(),
         "tasks": Task.objects.count(),
         "closed tasks": Task.objects.filter(closed=True).count(),
+        "leads": Lead.objects.count(),
     }
+
+
+# Leads waiting in the inbox: from the website, an integration, a trade fair list and the phone;
+# one that looks like a known contact, and one already turned down. None is assigned, so every rep
+# sees them (and no notification e-mail goes out while seeding).
+DEMO_LEADS = [
+    (
+        "web_form",
+        "",
+        {
+            "company_name": "Hafenlogistik Kiel GmbH",
+            "first_name": "Jonas",
+            "surname": "Petersen",
+            "email": "j.petersen@hafenlogistik-kiel.example",
+            "country": "DE",
+            "message": "We are looking for a CRM for our 25 sales staff. Could you call me next week?",
+        },
+    ),
+    (
+        "web_form",
+        "",
+        {
+            "company_name": "Zonnepark Drenthe BV",
+            "first_name": "Sanne",
+            "surname": "de Vries",
+            "email": "sanne@zonnepark-drenthe.example",
+            "phone": "+31 592 123 456",
+            "country": "NL",
+            "message": "Graag een offerte voor 10 gebruikers.",
+        },
+    ),
+    (
+        "api",
+        "Website chat",
+        {
+            "company_name": "Aurora Design Oy",
+            "first_name": "Mikko",
+            "surname": "Laine",
+            "email": "mikko.laine@aurora-design.example",
+            "country": "FI",
+        },
+    ),
+    (
+        "import",
+        "Hannover Messe 2026",
+        {
+            "company_name": "Bergmann Antriebstechnik AG",
+            "first_name": "Petra",
+            "surname": "Bergmann",
+            "email": "p.bergmann@bergmann-at.example",
+            "country": "DE",
+        },
+    ),
+    (
+        "import",
+        "Hannover Messe 2026",
+        {
+            "company_name": "Talleres Ibarra SL",
+            "first_name": "Iker",
+            "surname": "Ibarra",
+            "phone": "+34 943 555 210",
+            "country": "ES",
+        },
+    ),
+    (
+        "import",
+        "Hannover Messe 2026",
+        {
+            "company_name": "Nordic Pumps AB",
+            "first_name": "Elin",
+            "surname": "Lindqvist",
+            "email": "elin@nordicpumps.example",
+            "country": "SE",
+        },
+    ),
+    (
+        "manual",
+        "",
+        {
+            "company_name": "Fjordkraft Elektro AS",
+            "first_name": "Kari",
+            "surname": "Nilsen",
+            "phone": "+47 55 12 34 56",
+            "country": "NO",
+            "message": "Called about the service contract.",
+        },
+    ),
+]
+DISQUALIFIED_LEAD = (
+    "web_form",
+    "",
+    {
+        "first_name": "Tim",
+        "surname": "Student",
+        "email": "tim@university.example",
+        "message": "For my thesis: may I have a free licence?",
+    },
+)
+
+
+def _create_leads() -> None:
+    for source, campaign, fields in DEMO_LEADS:
+        lead_services.lead_create(source=source, campaign=campaign, payload=dict(fields), **fields)
+    # A contact writing in again through the website is flagged as a possible duplicate.
+    known = Contact.objects.persons().exclude(email="").select_related("company").order_by("no").first()
+    if known is not None:
+        fields = {
+            "company_name": known.company.name if known.company else "",
+            "first_name": known.first_name,
+            "surname": known.surname,
+            "email": known.email,
+            "message": "Please send me your new price list.",
+        }
+        lead_services.lead_create(source="web_form", payload=dict(fields), **fields)
+    source, campaign, fields = DISQUALIFIED_LEAD
+    lead = lead_services.lead_create(source=source, campaign=campaign, payload=dict(fields), **fields)
+    lead_services.lead_disqualify(lead=lead, user=None, reason="A student, not a business customer.")
