@@ -1,4 +1,5 @@
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -96,10 +97,9 @@ class ProfileLanguageMiddleware:
 
 
 def profile_language(user) -> str:
-    from common.models import UserProfile
-
-    cached = getattr(user, "_crm_profile_language", None)
-    if cached is None:
-        cached = UserProfile.objects.filter(user=user).values_list("language", flat=True).first() or ""
-        user._crm_profile_language = cached
-    return cached
+    """The profile's language, or "" without a profile. The session's user comes with its profile
+    (``common.auth.CrmModelBackend``); any other user costs one query, once."""
+    try:
+        return user.profile.language
+    except ObjectDoesNotExist:
+        return ""

@@ -58,10 +58,21 @@ def reserve(code: str, count: int = 1) -> list[int]:
 
 def next_no(code: str, model: type[models.Model], field: str = "no") -> str:
     """The next free number of a series for ``model.field``."""
-    while True:
-        candidate = format_no(code, reserve(code)[0])
-        if not model._default_manager.filter(**{field: candidate}).exists():
-            return candidate
+    return next_free_nos(code, model, 1, field)[0]
+
+
+def next_free_nos(code: str, model: type[models.Model], count: int, field: str = "no") -> list[str]:
+    """``count`` fresh numbers of a series that no row of ``model`` holds yet, in series order.
+
+    Two queries a round (reserve the numbers, look for the taken ones); a further round only
+    when a number was already taken.
+    """
+    found: list[str] = []
+    while len(found) < count:
+        candidates = [format_no(code, number) for number in reserve(code, count - len(found))]
+        taken = set(model._default_manager.filter(**{f"{field}__in": candidates}).values_list(field, flat=True))
+        found.extend(candidate for candidate in candidates if candidate not in taken)
+    return found
 
 
 def next_nos(code: str, count: int) -> list[str]:

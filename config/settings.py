@@ -156,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out username + address before the password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "common.auth.CrmModelBackend",
 ]
 # Login brute force: after AXES_FAILURE_LIMIT failed logins for one username from one address, that
 # pair is locked for AXES_COOLOFF_MINUTES (UI and admin login; API tokens are not affected).

@@ -7,7 +7,7 @@ Fields, choices, constraints and cheap predicates live here; every change of sta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, connections, models, router
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -332,6 +332,47 @@ class OpportunityEntry(models.Model):
     @property
     def entry_no(self) -> int:
         return self.pk
+
+
+class StageHistoryVersionQuerySet(models.QuerySet):
+    def bump(self, sales_cycle_id: int) -> None:
+        """Count one change of the cycle's stage history (inside the writing transaction).
+
+        One upsert: the first change of a cycle creates its row, later ones add one to it.
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connections[router.db_for_write(self.model)].cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (sales_cycle_id, version) VALUES (%s, 1) "
+                f"ON CONFLICT (sales_cycle_id) DO UPDATE SET version = {table}.version + 1",
+                [sales_cycle_id],
+            )
+
+    def of(self, sales_cycle_id: int) -> int:
+        return self.filter(pk=sales_cycle_id).values_list("version", flat=True).first() or 0
+
+
+class StageHistoryVersion(models.Model):
+    """How often the entries of a sales cycle were written or deleted.
+
+    The services add one in the transaction that writes an entry or deletes an opportunity, so a
+    cached figure computed from the entries (``opportunities.reports``) under an older version is
+    never read again. Its own table, so that saving a sales cycle never writes it back.
+    """
+
+    sales_cycle = models.OneToOneField(
+        SalesCycle, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("sales cycle")
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    objects = StageHistoryVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stage history version")
+        verbose_name_plural = _("stage history versions")
+
+    def __str__(self) -> str:
+        return f"{self.sales_cycle_id}: {self.version}"
 
 
 class TaskQuerySet(VisibleToQuerySet):

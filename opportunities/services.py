@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from common import dateformula
 from common.errors import DomainError, PermissionRefused
-from common.numbering import next_no
+from common.numbering import next_free_nos, next_no
 from common.validators import MAX_AMOUNT, MAX_QUANTITY
 from contacts.models import Contact, Salesperson
-from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
+from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, StageHistoryVersion, Task
 from opportunities.permissions import can_change_all, salesperson_of
 from salescycles.models import CloseOpportunityCode, Priority, ProbabilityCalculation, SalesCycle, SalesCycleStage
 
@@ -320,6 +320,7 @@ def _write_entry(
         previous.days_open = (date_of_change - previous.date_of_change).days
         previous.save(update_fields=["active", "days_open"])
     closing = action in (Action.WON, Action.LOST)
+    StageHistoryVersion.objects.bump(opportunity.sales_cycle_id)
     entry = OpportunityEntry.objects.create(
         opportunity=opportunity,
         sales_cycle_id=opportunity.sales_cycle_id,
@@ -376,26 +377,29 @@ def _create_stage_tasks(*, opportunity: Opportunity, entry: OpportunityEntry, st
     """The tasks of the stage's activity, dated by each step's formula from the date of change."""
     if stage.activity_id is None:
         return []
-    tasks = []
-    for step in stage.activity.steps.order_by("step_no"):
+    steps = list(stage.activity.steps.order_by("step_no"))
+    dates = []
+    for step in steps:
         try:
-            date = dateformula.evaluate(step.date_formula, entry.date_of_change)
+            dates.append(dateformula.evaluate(step.date_formula, entry.date_of_change))
         except dateformula.DateFormulaError as exc:
             raise OpportunityError("invalid_date_formula", exc.message) from exc
-        tasks.append(
-            Task.objects.create(
-                no=next_no("TD", Task),
-                type=step.type,
-                priority=step.priority,
-                description=step.description,
-                date=date,
-                salesperson_id=opportunity.salesperson_id,
-                contact_id=opportunity.contact_id,
-                opportunity=opportunity,
-                opportunity_entry=entry,
-            )
+    # One block of numbers and one insert for all the steps (the numbers follow the steps' order).
+    tasks = [
+        Task(
+            no=no,
+            type=step.type,
+            priority=step.priority,
+            description=step.description,
+            date=date,
+            salesperson_id=opportunity.salesperson_id,
+            contact_id=opportunity.contact_id,
+            opportunity=opportunity,
+            opportunity_entry=entry,
         )
-    return tasks
+        for step, date, no in zip(steps, dates, next_free_nos("TD", Task, len(steps)), strict=True)
+    ]
+    return Task.objects.bulk_create(tasks)
 
 
 def _cancel_open_tasks(opportunity: Opportunity, date: datetime.date) -> int:
@@ -890,6 +894,7 @@ def opportunity_delete(*, opportunity: Opportunity, user) -> None:
         )
     # Closed tasks stay as the record of work done; open ones go with the opportunity.
     Task.objects.filter(opportunity=locked, closed=False).delete()
+    StageHistoryVersion.objects.bump(locked.sales_cycle_id)  # its entries go with it
     locked.delete()
 
 

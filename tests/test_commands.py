@@ -21,7 +21,7 @@ from opportunities.management import scale
 from opportunities.management.commands.seed_demo import DEMO_PASSWORD, SALESPERSON_CODES
 from opportunities.management.history import plan_history, run_with_services
 from opportunities.management.setup_data import SALES_CYCLES, ensure_setup, value_range
-from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
+from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, StageHistoryVersion, Task
 from opportunities.permissions import MANAGERS_GROUP
 from salescycles.models import Activity, ActivityStep, CloseOpportunityCode, SalesCycle, SalesCycleStage
 from tests.invariants import assert_opportunity_invariants, opportunity_problems
@@ -352,6 +352,9 @@ def test_generate_data(db, monkeypatch, writer):
     assert set(Opportunity.objects.values_list("status", flat=True)) == set(Opportunity.Status.values)
     assert 3.5 < OpportunityEntry.objects.count() / 300 < 6.5
     assert_opportunity_invariants()
+    # The entries were written past the services: cached stage histories of before are not read again.
+    written = set(OpportunityEntry.objects.values_list("sales_cycle", flat=True))
+    assert all(StageHistoryVersion.objects.of(cycle) >= 1 for cycle in written)
     for quote in Quote.objects.prefetch_related("lines"):
         assert quote.total == sum(line.amount for line in quote.lines.all())
 

@@ -33,7 +33,7 @@ from contacts.services import build_person_name, search_strings
 from opportunities.management import names
 from opportunities.management.history import History, plan_history, quote_lines
 from opportunities.management.setup_data import value_range
-from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine
+from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, StageHistoryVersion
 from opportunities.services import quote_line_amount
 from salescycles.models import CloseOpportunityCode, SalesCycle
 
@@ -669,6 +669,8 @@ def write_opportunities(
         totals["entries"] += len(entries)
         totals["quotes"] += len(quotes)
         progress("opportunities", totals["opportunities"], count)
+    for cycle_pk in cycle_pks:  # the entries were written past the services
+        StageHistoryVersion.objects.bump(cycle_pk)
     return totals
 
 

@@ -4,8 +4,11 @@ for the opportunities the user may see."""
 import datetime
 
 import pytest
+from django.core.cache import cache
 
-from opportunities import services
+from common.errors import PermissionRefused
+from opportunities import reports, services
+from opportunities.models import Opportunity, StageHistoryVersion
 from tests.api.opportunity_helpers import D, bring_to, statistics_url
 from tests.factories import OpportunityFactory, PersonFactory, SalesCycleFactory
 
@@ -169,3 +172,120 @@ def test_an_invalid_statistics_filter_is_answered_400(query, field, manager_api,
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_statistics_are_read_only(method, manager_api, cycle):
     assert getattr(manager_api, method)(statistics_url("NEW")).status_code == 405
+
+
+# --- the cached stage history of a whole cycle ---------------------------------------------------
+
+
+@pytest.fixture
+def history_computations(monkeypatch):
+    """Every computation of a stage history from the entries (not read from the cache)."""
+    calls = []
+    compute = reports._stage_history
+
+    def spy(entries):
+        calls.append(entries)
+        return compute(entries)
+
+    monkeypatch.setattr(reports, "_stage_history", spy)
+    return calls
+
+
+def _open_at_stage_1(salesperson) -> Opportunity:
+    return Opportunity.objects.filter(
+        salesperson=salesperson, status=Opportunity.Status.IN_PROGRESS, current_stage__stage=1
+    ).get()
+
+
+def test_a_managers_stage_history_is_computed_once_until_the_entries_change(
+    manager_api, figures, rep, history_computations
+):
+    first = manager_api.get(statistics_url("NEW")).json()
+    again = manager_api.get(statistics_url("NEW")).json()
+
+    assert again == first
+    assert len(history_computations) == 1
+
+    services.opportunity_update_stage(
+        opportunity=_open_at_stage_1(rep), user=rep.user, action="next", date_of_change=datetime.date(2026, 2, 1)
+    )
+    manager_api.get(statistics_url("NEW"))
+
+    assert len(history_computations) == 2
+
+
+def test_a_stage_move_shows_in_the_managers_figures_at_once(manager_api, figures, rep):
+    before = manager_api.get(statistics_url("NEW")).json()
+    moved = _open_at_stage_1(rep)
+    entered = moved.entries.get(active=True).date_of_change
+
+    services.opportunity_update_stage(
+        opportunity=moved, user=rep.user, action="next", date_of_change=entered + datetime.timedelta(days=40)
+    )
+    after = manager_api.get(statistics_url("NEW")).json()
+
+    assert _stage(before, 2)["reached_count"] == 0
+    assert _stage(after, 2)["reached_count"] == 1
+    # Stage 1 has one more inactive entry, of 40 days.
+    assert _stage(before, 1)["average_days"] != _stage(after, 1)["average_days"]
+    assert after == _uncached(manager_api)
+
+
+def test_closing_and_deleting_show_in_the_managers_figures_at_once(manager_api, figures, rep, lost_code, manager):
+    manager_api.get(statistics_url("NEW"))
+    closed = _open_at_stage_1(rep)
+    services.opportunity_close(opportunity=closed, user=rep.user, outcome="lost", close_code=lost_code)
+
+    after_close = manager_api.get(statistics_url("NEW")).json()
+    assert after_close == _uncached(manager_api)
+
+    services.opportunity_delete(opportunity=closed, user=manager)
+    after_delete = manager_api.get(statistics_url("NEW")).json()
+
+    assert _stage(after_delete, 1)["reached_count"] == _stage(after_close, 1)["reached_count"] - 1
+    assert after_delete == _uncached(manager_api)
+
+
+def test_a_date_range_is_cached_apart_from_the_whole_history(manager_api, figures):
+    whole = manager_api.get(statistics_url("NEW")).json()
+    ranged = manager_api.get(statistics_url("NEW") + "?date_from=2026-01-12").json()
+
+    assert _stage(whole, 1)["reached_count"] == 5
+    assert _stage(ranged, 1)["reached_count"] == 0
+
+
+def test_a_reps_stage_history_is_computed_every_time(rep_api, figures, history_computations):
+    rep_api.get(statistics_url("NEW"))
+    rep_api.get(statistics_url("NEW"))
+
+    assert len(history_computations) == 2
+
+
+def test_the_services_count_every_change_of_a_cycles_entries(figures, cycle, rep, lost_code, manager):
+    version = StageHistoryVersion.objects.of(cycle.pk)
+    moved = _open_at_stage_1(rep)
+
+    services.opportunity_update_stage(opportunity=moved, user=rep.user, action="next")
+    assert StageHistoryVersion.objects.of(cycle.pk) == version + 1
+
+    services.opportunity_close(opportunity=moved, user=rep.user, outcome="lost", close_code=lost_code)
+    assert StageHistoryVersion.objects.of(cycle.pk) == version + 2
+
+    services.opportunity_delete(opportunity=moved, user=manager)
+    assert StageHistoryVersion.objects.of(cycle.pk) == version + 3
+
+
+def test_a_refused_move_leaves_the_version_as_it_was(figures, cycle, rep, other_rep):
+    version = StageHistoryVersion.objects.of(cycle.pk)
+    others = Opportunity.objects.filter(salesperson=other_rep).get()
+
+    with pytest.raises(PermissionRefused):
+        services.opportunity_update_stage(opportunity=others, user=rep.user, action="next")
+
+    assert StageHistoryVersion.objects.of(cycle.pk) == version
+    assert others.entries.count() == 1
+
+
+def _uncached(api) -> dict:
+    cache.clear()
+    return api.get(statistics_url("NEW")).json()

@@ -5,11 +5,12 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from common.numbering import format_no, next_no, next_nos, reserve
+from common.numbering import format_no, next_free_nos, next_no, next_nos, reserve
 from contacts.models import Contact
 from contacts.services import contact_create, contact_delete
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,33 @@ def test_a_number_that_already_exists_is_skipped():
     last = reserve("CT")[0]
     Contact.objects.create(no=format_no("CT", last + 1), name="Imported Ltd")
     assert next_no("CT", Contact) == format_no("CT", last + 2)
+
+
+def _lookups(queries, table: str) -> int:
+    return sum(1 for query in queries if f'FROM "{table}"' in query["sql"])
+
+
+def test_a_block_of_free_numbers_is_reserved_and_checked_at_once():
+    last = reserve("TD")[0]
+
+    with CaptureQueriesContext(connection) as queries:
+        block = next_free_nos("TD", Task, 3)
+
+    assert block == [format_no("TD", last + step) for step in (1, 2, 3)]
+    assert _lookups(queries, "opportunities_task") == 1
+    if connection.vendor == "postgresql":
+        assert len(queries) == 2  # one nextval for the block, one look-up
+
+
+def test_a_block_of_free_numbers_skips_the_existing_ones_in_one_more_round():
+    last = reserve("CT")[0]
+    Contact.objects.create(no=format_no("CT", last + 2), name="Imported Ltd")
+
+    with CaptureQueriesContext(connection) as queries:
+        block = next_free_nos("CT", Contact, 2)
+
+    assert block == [format_no("CT", last + 1), format_no("CT", last + 3)]
+    assert _lookups(queries, "contacts_contact") == 2
 
 
 def test_contact_create_skips_an_imported_number():
