@@ -16,8 +16,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.templatetags.crm import money, percent
 from contacts.models import Salesperson
 from opportunities.models import Opportunity
 from opportunities.permissions import is_manager
@@ -93,21 +96,43 @@ def _column_key(stage_id) -> str:
     return NOT_STARTED if stage_id is None else str(stage_id)
 
 
-def _with_links(cards: list, board_url: str) -> list:
-    """Give each card its links (detail, update, activate, and the Move button's).
+def _prepared(cards: list, board_url: str) -> list:
+    """Give each card its links and its texts, formatted here rather than in the template.
 
-    Each URL comes from one reversed pattern with the number put in: reversing four URLs per card
-    in the template was most of the board's rendering time at 140 cards.
+    Each URL comes from one reversed pattern with the number put in, and the priority labels and
+    closing dates are formatted once per distinct value: reversing four URLs and running a dozen
+    filters per card in the template was most of the board's rendering time at 140 cards.
     """
     placeholder = "NO0PLACEHOLDER"  # matches the number converter (capitals and a digit)
     patterns = {name: reverse(f"opportunities:{name}", args=[placeholder]) for name in ("detail", "update", "activate")}
     move_query = "?" + urlencode({"action": "next", "next": board_url}, quote_via=quote)
+    today = timezone.localdate()
+    priorities = dict(Priority.choices)
+    closing = {}
     for card in cards:
         card.detail_url = patterns["detail"].replace(placeholder, card.no)
         card.update_url = patterns["update"].replace(placeholder, card.no)
         card.activate_url = patterns["activate"].replace(placeholder, card.no)
         card.move_url = (card.update_url if card.is_started else card.activate_url) + move_query
+        card.priority_label = priorities.get(card.priority, card.priority)
+        card.company_name = card.contact_company.name if card.contact_company_id != card.contact_id else ""
+        card.estimated_text = money(card.estimated_value)
+        card.probability_text = percent(card.probability_pct)
+        date = card.estimated_closing_date
+        if date is not None and date not in closing:
+            closing[date] = (date.isoformat(), date_format(date, "SHORT_DATE_FORMAT"), date < today)
+        card.closing_iso, card.closing_text, card.overdue = closing.get(date, ("", "", False))
     return cards
+
+
+def _card_labels() -> dict:
+    """The words every card repeats, translated once per page."""
+    return {
+        "closing": gettext("Closing"),
+        "overdue": gettext("overdue"),
+        "activate": gettext("Activate…"),
+        "move": gettext("Move…"),
+    }
 
 
 def board(request, code: str | None = None):
@@ -136,7 +161,7 @@ def board(request, code: str | None = None):
     )
     first_cards = Opportunity.objects.filter(pk__in=first_ids).for_list().order_by("current_stage_id", *_card_order())
     cards_by_column: dict[str, list] = {}
-    for card in _with_links(list(first_cards), request.get_full_path()):
+    for card in _prepared(list(first_cards), request.get_full_path()):
         cards_by_column.setdefault(_column_key(card.current_stage_id), []).append(card)
 
     columns = [{"key": NOT_STARTED, "stage": None, "index": -1}] + [
@@ -160,7 +185,7 @@ def board(request, code: str | None = None):
             "filters": filters,
             "query": request.GET.urlencode(),
             "board_url": request.get_full_path(),
-            "today": timezone.localdate(),
+            "card_labels": _card_labels(),
             "first_stage_no": stages[0].stage if stages else None,
         },
     )
@@ -199,13 +224,13 @@ def column(request, code: str, key: str):
             "column": {
                 "key": key,
                 "index": -1 if key == NOT_STARTED else _stage_index(cycle, stage),
-                "cards": _with_links(cards[:PAGE_SIZE], board_url),
+                "cards": _prepared(cards[:PAGE_SIZE], board_url),
                 "more": more,
                 "next_page": page + 1,
             },
             "query": params.urlencode(),
             "board_url": board_url,
-            "today": timezone.localdate(),
+            "card_labels": _card_labels(),
         },
     )
 
