@@ -34,7 +34,8 @@ Status = Opportunity.Status
 
 def _get_opportunity(request, no: str) -> Opportunity:
     """The opportunity if the user may see it, else 404 (SPEC §5: not allowed answers as not found)."""
-    return get_object_or_404(Opportunity.objects.visible_to(request.user).for_list(), no=no)
+    visible = Opportunity.objects.visible_to(request.user).for_list().select_related("close_code")
+    return get_object_or_404(visible, no=no)
 
 
 def _is_htmx(request) -> bool:
