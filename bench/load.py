@@ -212,6 +212,44 @@ def _client(plan: dict, port: int, seed: int, start: threading.Event, stop: thre
     out["samples"], out["errors"], out["examples"] = samples, errors, error_examples
 
 
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """pid → (parent pid, command name, CPU seconds so far) of every process (Linux ``/proc``)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue  # gone meanwhile
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        found[int(entry)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def _cpu_by_part(gunicorn_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the gunicorn processes, the PostgreSQL processes and this process."""
+    processes = _processes()
+    tree, grew = {gunicorn_pid}, True
+    while grew:
+        children = {pid for pid, (parent, _name, _cpu) in processes.items() if parent in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return {
+        "gunicorn": {pid: processes[pid][2] for pid in tree if pid in processes},
+        "postgresql": {pid: cpu for pid, (_parent, name, cpu) in processes.items() if name == "postgres"},
+        "load clients": {os.getpid(): processes.get(os.getpid(), (0, "", 0.0))[2]},
+    }
+
+
+def _cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds each part used between two ``_cpu_by_part`` (a process started meanwhile from 0)."""
+    return {part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items()) for part in after}
+
+
 def _wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -271,7 +309,10 @@ def run(*, database_url: str, seconds: float, clients: int, workers: int, thread
         time.sleep(2)  # logins (password hashing) before the clock starts
         began = time.perf_counter()
         start.set()
+        cpu_before = _cpu_by_part(process.pid)
         time.sleep(seconds)
+        cpu_used = _cpu_used(cpu_before, _cpu_by_part(process.pid))
+        cpu_seconds = time.perf_counter() - began
         stop.set()
         for thread in workers_:
             thread.join(timeout=35)
@@ -295,6 +336,14 @@ def run(*, database_url: str, seconds: float, clients: int, workers: int, thread
         examples.extend(output["examples"])
     every = [value for values in samples.values() for value in values]
     total = len(every)
+    # Requests answered while the CPU was measured (nearly all: the clock ran the same seconds).
+    measured = total * min(1.0, cpu_seconds / duration)
+    cpu = {
+        "cpu_ms_per_request": {part: round(used * 1000 / measured, 1) for part, used in cpu_used.items()}
+        if measured
+        else {},
+        "cpu_busy_pct": round(100 * sum(cpu_used.values()) / (cpu_seconds * (os.cpu_count() or 1)), 1),
+    }
     return {
         "command": " ".join(command[2:]),
         "clients": clients,
@@ -316,6 +365,7 @@ def run(*, database_url: str, seconds: float, clients: int, workers: int, thread
             }
             for kind, values in sorted(samples.items())
         },
+        **cpu,
         "budget": {"throughput_rps": 150, "errors": 0},
         "ok": total / duration >= 150 and not errors,
     }
@@ -329,6 +379,9 @@ def summary(result: dict) -> str:
         f"p95 {result['p95_ms']} ms, {result['errors']} errors "
         f"(budget ≥ 150 req/s, 0 errors: {'yes' if result['ok'] else 'NO'})",
     ]
+    if result.get("cpu_ms_per_request"):
+        parts = ", ".join(f"{part} {ms} ms" for part, ms in result["cpu_ms_per_request"].items())
+        lines.append(f"  CPU per request: {parts}; the {os.cpu_count()} cores {result['cpu_busy_pct']} % busy")
     for kind, figures in result["by_kind"].items():
         lines.append(
             f"    {kind:<20} {figures['requests']:6d}  p50 {figures['p50_ms']:7.1f} ms  "

@@ -89,6 +89,19 @@ def _memory_gb() -> float | None:
     return None
 
 
+def cpu_calibration_ms() -> float:
+    """The best of five runs of a fixed pure-Python loop: the speed of one core, to compare machines
+    (shared virtual machines differ by a factor of two from one session to the next)."""
+    best = float("inf")
+    for _ in range(5):
+        began = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number * number
+        best = min(best, time.perf_counter() - began)
+    return round(best * 1000, 1)
+
+
 def machine_info() -> dict:
     import django
     from django.db import connection
@@ -119,6 +132,7 @@ def machine_info() -> dict:
         "postgresql": server_version,
         "postgresql_shared_buffers": shared_buffers,
         "git_commit": commit + ("+uncommitted" if dirty else ""),
+        "cpu_calibration_ms": cpu_calibration_ms(),
     }
 
 
@@ -369,7 +383,8 @@ def main(argv=None) -> int:
         f"{record['command']}\n{machine['cpu_count']} × {machine['cpu_model']}, {machine['memory_gb']} GB, "
         f"PostgreSQL {machine['postgresql']}, Python {machine['python']}, Django {machine['django']}, "
         f"commit {machine['git_commit']}; load average {record['load_average_at_start']} → "
-        f"{record['load_average_at_end']}"
+        f"{record['load_average_at_end']}; CPU calibration {machine['cpu_calibration_ms']} ms "
+        "(a fixed Python loop, lower is faster)"
     )
     if data["generate_seconds"] is not None:
         verdict = "ok" if data["generate_seconds"] <= 180 else "OVER BUDGET"
