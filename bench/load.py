@@ -213,7 +213,12 @@ def _client(plan: dict, port: int, seed: int, start: threading.Event, stop: thre
 
 
 def _processes() -> dict[int, tuple[int, str, float]]:
-    """pid → (parent pid, command name, CPU seconds so far) of every process (Linux ``/proc``)."""
+    """pid → (parent pid, command name, CPU seconds) of every process (Linux ``/proc``).
+
+    The CPU seconds include those of the process's children that ended and were waited for: a
+    PostgreSQL backend that ends (a connection closed after ``CONN_MAX_AGE``) moves its time to
+    the postmaster's, so that sums over the processes of a part stay whole.
+    """
     ticks = os.sysconf("SC_CLK_TCK")
     found = {}
     for entry in os.listdir("/proc"):
@@ -226,11 +231,11 @@ def _processes() -> dict[int, tuple[int, str, float]]:
             continue  # gone meanwhile
         name = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
-        found[int(entry)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / ticks)
+        found[int(entry)] = (int(fields[1]), name, sum(int(value) for value in fields[11:15]) / ticks)
     return found
 
 
-def _cpu_by_part(gunicorn_pid: int) -> dict[str, dict[int, float]]:
+def _cpu_by_part(gunicorn_pid: int) -> dict[str, float]:
     """CPU seconds so far of the gunicorn processes, the PostgreSQL processes and this process."""
     processes = _processes()
     tree, grew = {gunicorn_pid}, True
@@ -239,15 +244,15 @@ def _cpu_by_part(gunicorn_pid: int) -> dict[str, dict[int, float]]:
         tree |= children
         grew = bool(children)
     return {
-        "gunicorn": {pid: processes[pid][2] for pid in tree if pid in processes},
-        "postgresql": {pid: cpu for pid, (_parent, name, cpu) in processes.items() if name == "postgres"},
-        "load clients": {os.getpid(): processes.get(os.getpid(), (0, "", 0.0))[2]},
+        "gunicorn": sum(processes[pid][2] for pid in tree if pid in processes),
+        "postgresql": sum(cpu for _parent, name, cpu in processes.values() if name == "postgres"),
+        "load clients": processes.get(os.getpid(), (0, "", 0.0))[2],
     }
 
 
 def _cpu_used(before: dict, after: dict) -> dict[str, float]:
-    """CPU seconds each part used between two ``_cpu_by_part`` (a process started meanwhile from 0)."""
-    return {part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items()) for part in after}
+    """CPU seconds each part used between two ``_cpu_by_part``."""
+    return {part: after[part] - before[part] for part in after}
 
 
 def _wait_until_up(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
