@@ -117,6 +117,8 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with <select> elements written in Python (a 200-salesperson filter).
+FORM_RENDERER = "common.forms.CrmFormRenderer"
 
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -12,12 +12,15 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from common.spreadsheet import neutralise
+from common.templatetags.crm import amount, percent
 from opportunities.filters import SORT_FIELDS, OpportunityListFilter, apply_sort, parse_sort
 from opportunities.models import Opportunity
+from opportunities.views import url_with_no
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
@@ -59,18 +62,39 @@ def _columns(sort_key: str, descending: bool) -> list[dict]:
     return columns
 
 
+def _rows(opportunities: list) -> list:
+    """Give each row its link and texts, formatted here once per distinct value (as the board's cards)."""
+    detail_url = url_with_no("opportunities:detail")
+    today = timezone.localdate()
+    statuses = dict(Opportunity.Status.choices)
+    dates = {}
+    for row in opportunities:
+        row.detail_url = detail_url(row.no)
+        row.estimated_text = amount(row.estimated_value)
+        row.weighted_text = amount(row.calculated_current_value)
+        row.probability_text = percent(row.probability_pct)
+        row.status_label = statuses.get(row.status, row.status)
+        date = row.estimated_closing_date
+        if date is not None and date not in dates:
+            dates[date] = date_format(date, "SHORT_DATE_FORMAT")
+        row.closing_text = dates.get(date, "")
+        row.overdue = not row.closed and date is not None and date < today
+    return opportunities
+
+
 @require_safe
 def opportunity_list(request):
     filterset, queryset = _filtered(request)
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = _rows(list(page.object_list))
     sort_key, descending = parse_sort(request.GET.get("sort"))
     context = {
         "filter": filterset,
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "columns": _columns(sort_key, descending),
-        "today": timezone.localdate(),
+        "high_priority": _("High priority"),
         "is_filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
     }
     return render(request, "opportunities/list.html", context)

@@ -25,6 +25,7 @@ from contacts.models import Salesperson
 from opportunities.models import Opportunity
 from opportunities.permissions import is_manager
 from opportunities.services import default_sales_cycle
+from opportunities.views import url_with_no
 from salescycles.models import Priority, SalesCycle
 
 PAGE_SIZE = 20
@@ -103,16 +104,15 @@ def _prepared(cards: list, board_url: str) -> list:
     closing dates are formatted once per distinct value: reversing four URLs and running a dozen
     filters per card in the template was most of the board's rendering time at 140 cards.
     """
-    placeholder = "NO0PLACEHOLDER"  # matches the number converter (capitals and a digit)
-    patterns = {name: reverse(f"opportunities:{name}", args=[placeholder]) for name in ("detail", "update", "activate")}
+    urls = {name: url_with_no(f"opportunities:{name}") for name in ("detail", "update", "activate")}
     move_query = "?" + urlencode({"action": "next", "next": board_url}, quote_via=quote)
     today = timezone.localdate()
     priorities = dict(Priority.choices)
     closing = {}
     for card in cards:
-        card.detail_url = patterns["detail"].replace(placeholder, card.no)
-        card.update_url = patterns["update"].replace(placeholder, card.no)
-        card.activate_url = patterns["activate"].replace(placeholder, card.no)
+        card.detail_url = urls["detail"](card.no)
+        card.update_url = urls["update"](card.no)
+        card.activate_url = urls["activate"](card.no)
         card.move_url = (card.update_url if card.is_started else card.activate_url) + move_query
         card.priority_label = priorities.get(card.priority, card.priority)
         card.company_name = card.contact_company.name if card.contact_company_id != card.contact_id else ""

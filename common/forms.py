@@ -1,0 +1,62 @@
+"""The form renderer: Django's, with ``<select>`` elements built in Python.
+
+Django renders every option of a select through two templates (the option and its attributes).
+A filter with 200 salespeople then costs more than the rest of its page: on the opportunity list,
+the board and the reports page of a manager, a third of the rendering time went into the
+salesperson select. ``CrmFormRenderer`` writes the same HTML, character for character
+(``tests/common/test_forms_renderer.py`` compares the two), directly; every other template, and a
+select whose options use a template of their own, goes to Django's renderer as before.
+"""
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+
+
+def _attrs(attrs: dict) -> str:
+    """As ``django/forms/widgets/attrs.html``: ``False`` leaves the attribute out, ``True`` writes its name."""
+    html = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        html.append(f" {conditional_escape(name)}")
+        if value is not True:
+            html.append(f'="{conditional_escape(str(value))}"')
+    return "".join(html)
+
+
+def _option(option: dict) -> str:
+    value = conditional_escape(str(option["value"]))
+    return f'<option value="{value}"{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n'
+
+
+def render_select(widget: dict) -> str:
+    """The HTML of ``django/forms/widgets/select.html`` for a widget context."""
+    html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, group_choices, _index in widget["optgroups"]:
+        if group_name:
+            html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        html.extend(f"\n  {_option(option)}" for option in group_choices)
+        if group_name:
+            html.append("\n  </optgroup>")
+    html.append("\n</select>")
+    return "".join(html)
+
+
+class CrmFormRenderer(DjangoTemplates):
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget") if isinstance(context, dict) else None
+        if (
+            template_name == SELECT_TEMPLATE
+            and widget is not None
+            and all(
+                option.get("template_name") == OPTION_TEMPLATE
+                for _name, choices, _index in widget["optgroups"]
+                for option in choices
+            )
+        ):
+            return mark_safe(render_select(widget))
+        return super().render(template_name, context, request=request)

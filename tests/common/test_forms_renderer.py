@@ -1,0 +1,67 @@
+"""``common.forms.CrmFormRenderer`` writes selects exactly as Django's templates would."""
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_lazy
+
+from common.forms import CrmFormRenderer
+from contacts.models import Salesperson
+from tests.factories import SalespersonFactory
+
+CHOICES = [("", "All"), ("a&b", 'Tom & "Jerry" <script>'), ("2", gettext_lazy("High")), (3, "Three")]
+GROUPED = [("", "---"), ("Fruit", [("apple", "Apple"), ("pear", "Pear")]), ("Veg & more", [("kale", "Kale")])]
+
+
+class Filters(forms.Form):
+    plain = forms.ChoiceField(choices=CHOICES, required=False)
+    required = forms.ChoiceField(choices=CHOICES)
+    grouped = forms.ChoiceField(choices=GROUPED, required=False)
+    many = forms.MultipleChoiceField(choices=CHOICES, required=False)
+    attributes = forms.ChoiceField(
+        choices=CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "x y", "data-autosubmit": True, "aria-describedby": "h1", "hidden": False}),
+    )
+    disabled = forms.ChoiceField(choices=CHOICES, required=False, disabled=True)
+    salesperson = forms.ModelChoiceField(queryset=Salesperson.objects.order_by("code"), required=False)
+    nullable = forms.NullBooleanField(required=False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"plain": "a&b", "required": "2", "grouped": "pear", "many": ["a&b", "3"], "attributes": "3", "salesperson": 1},
+        {"required": "nope", "many": ["x"], "nullable": "true"},
+    ],
+)
+def test_every_select_is_the_html_of_djangos_templates(data):
+    SalespersonFactory(code="A&B", name="Ann <Admin>")
+    SalespersonFactory(code="BOB", name="Bob")
+    if data.get("salesperson"):
+        data = {**data, "salesperson": str(Salesperson.objects.get(code="A&B").pk)}
+    form = Filters(data or None)
+
+    for field in form:
+        attrs = {"id": field.auto_id, **field.build_widget_attrs({})}
+        ours = field.field.widget.render(field.html_name, field.value(), attrs=attrs, renderer=CrmFormRenderer())
+        djangos = field.field.widget.render(field.html_name, field.value(), attrs=attrs, renderer=DjangoTemplates())
+        assert ours == djangos, field.name
+        assert "<option" in ours
+
+
+def test_the_project_renders_forms_with_it(settings):
+    from django.forms.renderers import get_default_renderer
+
+    assert settings.FORM_RENDERER == "common.forms.CrmFormRenderer"
+    assert isinstance(get_default_renderer(), CrmFormRenderer)
+
+
+def test_other_widgets_go_to_djangos_templates():
+    widget = forms.TextInput(attrs={"class": "a"})
+
+    ours = widget.render("q", "x<y", renderer=CrmFormRenderer())
+
+    assert ours == widget.render("q", "x<y", renderer=DjangoTemplates())
