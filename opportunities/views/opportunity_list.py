@@ -66,7 +66,7 @@ def _rows(opportunities: list) -> list:
     """Give each row its link and texts, formatted here once per distinct value (as the board's cards)."""
     detail_url = url_with_no("opportunities:detail")
     today = timezone.localdate()
-    statuses = dict(Opportunity.Status.choices)
+    statuses = {value: str(label) for value, label in Opportunity.Status.choices}  # translated once
     dates = {}
     for row in opportunities:
         row.detail_url = detail_url(row.no)

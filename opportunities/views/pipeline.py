@@ -107,7 +107,7 @@ def _prepared(cards: list, board_url: str) -> list:
     urls = {name: url_with_no(f"opportunities:{name}") for name in ("detail", "update", "activate")}
     move_query = "?" + urlencode({"action": "next", "next": board_url}, quote_via=quote)
     today = timezone.localdate()
-    priorities = dict(Priority.choices)
+    priorities = {value: str(label) for value, label in Priority.choices}  # translated once
     closing = {}
     for card in cards:
         card.detail_url = urls["detail"](card.no)
