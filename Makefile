@@ -72,9 +72,10 @@ lint: $(VENV)/.installed-dev
 # The suite on PostgreSQL, then the portable path again on SQLite (the PostgreSQL-only tests
 # ran in the first pass, and so did the suites marked "once", whose subject does not depend on the
 # database engine: the browser, the schema fuzzing, the property tests and the permission matrix).
+# Both passes run on every core (pytest-xdist; each worker has its own test database).
 test: lint node_modules/.installed chromium
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest
-	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.sqlite3 $(PY) -m pytest -q -m "not postgresql and not once"
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n auto
+	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.sqlite3 $(PY) -m pytest -n auto -q -m "not postgresql and not once"
 
 # Screenshots of the main pages from the demo data (docs/screenshots/), on a scratch database.
 SHOT_DB := /tmp/crm-screenshots.sqlite3
