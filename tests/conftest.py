@@ -57,6 +57,19 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. A request activates its user's language in the
+    thread (the middleware, as in production, where every request activates its own), and a test
+    that runs code outside a request afterwards in the same process would otherwise inherit it:
+    with several workers (pytest-xdist) the order of tests, and so what leaks where, changes."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The personas get hashed passwords; PBKDF2 would make each test take most of a second.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
