@@ -7,7 +7,7 @@ Fields, choices, constraints and cheap predicates live here; every change of sta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, connections, models, router
+from django.db import connections, models, router
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -340,8 +340,9 @@ class StageHistoryVersionQuerySet(models.QuerySet):
 
         One upsert: the first change of a cycle creates its row, later ones add one to it.
         """
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        with connections[router.db_for_write(self.model)].cursor() as cursor:
+        database = connections[router.db_for_write(self.model)]
+        table = database.ops.quote_name(self.model._meta.db_table)
+        with database.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (sales_cycle_id, version) VALUES (%s, 1) "
                 f"ON CONFLICT (sales_cycle_id) DO UPDATE SET version = {table}.version + 1",

@@ -131,13 +131,14 @@ def sales_cycle_statistics(
         .order_by()
     }
     entries = OpportunityEntry.objects.filter(sales_cycle=sales_cycle, stage__isnull=False)
-    if _restricted(user=user, salesperson=salesperson):
+    restricted = _restricted(user=user, salesperson=salesperson)
+    if restricted:
         entries = entries.filter(opportunity__in=opportunities.values("pk"))
     if date_from:
         entries = entries.filter(date_of_change__gte=date_from)
     if date_to:
         entries = entries.filter(date_of_change__lte=date_to)
-    if _restricted(user=user, salesperson=salesperson):
+    if restricted:
         # Their own opportunities only: a small semi-join, computed every time.
         history_by_stage = _stage_history(entries)
     else:
