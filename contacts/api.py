@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from common.api import CodeSetOnCreateMixin, IsManagerOrReadOnly, IsStaffMember, StrictFieldsMixin
+from common.api import CodeSetOnCreateMixin, FilterListsOnlyMixin, IsManagerOrReadOnly, IsStaffMember, StrictFieldsMixin
 from contacts import services
 from contacts.models import Contact, Salesperson
 from salescycles.api import SETUP_HTTP_METHODS, code_parameter, detail_schemas
@@ -57,7 +57,7 @@ class SalespersonSerializer(StrictFieldsMixin, CodeSetOnCreateMixin, serializers
 
 
 @extend_schema_view(**detail_schemas("salesperson", "salespeople", code_parameter("JD")))
-class SalespersonViewSet(viewsets.ModelViewSet):
+class SalespersonViewSet(FilterListsOnlyMixin, viewsets.ModelViewSet):
     """Salespeople; one with open opportunities or tasks cannot be deleted (block them instead)."""
 
     serializer_class = SalespersonSerializer
@@ -155,7 +155,7 @@ class ContactFilter(filters.FilterSet):
         parameters=[NO_PARAMETER],
     ),
 )
-class ContactViewSet(viewsets.ModelViewSet):
+class ContactViewSet(FilterListsOnlyMixin, viewsets.ModelViewSet):
     """Companies and persons: read by all staff, written by sales staff, deleted by managers."""
 
     serializer_class = ContactSerializer

@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from common.api import IsStaffMember, StrictFieldsMixin
+from common.api import FilterListsOnlyMixin, IsStaffMember, StrictFieldsMixin
 from contacts.api import ContactSummarySerializer
 from contacts.models import Contact, Salesperson
 from leads import services
@@ -217,7 +217,13 @@ class MayCreateLeads(permissions.BasePermission):
         responses={201: LeadSerializer},
     ),
 )
-class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class LeadViewSet(
+    FilterListsOnlyMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = LeadSerializer
     lookup_field = "no"
     http_method_names = ["get", "post", "head", "options"]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,11 +32,13 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
-from common.api import IsStaffMember, StrictFieldsMixin
+from common.api import FilterListsOnlyMixin, IsStaffMember, StrictFieldsMixin
 from common.filters import SearchFilter
+from common.pagination import RowsOf
 from common.validators import MAX_AMOUNT, MAX_QUANTITY
 from contacts.models import Contact, Salesperson
 from opportunities import reports, services
+from opportunities.api_rows import opportunity_rows
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
 from salescycles.models import CloseOpportunityCode, Priority, SalesCycle, TaskType
 
@@ -386,7 +389,7 @@ class StaffWritesMixin:
     destroy=extend_schema(summary="Delete (not started; closed ones by managers)", parameters=[NO_PARAMETER]),
     update=extend_schema(exclude=True),
 )
-class OpportunityViewSet(StaffWritesMixin, viewsets.ModelViewSet):
+class OpportunityViewSet(FilterListsOnlyMixin, StaffWritesMixin, viewsets.ModelViewSet):
     serializer_class = OpportunitySerializer
     lookup_field = "no"
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
@@ -408,11 +411,32 @@ class OpportunityViewSet(StaffWritesMixin, viewsets.ModelViewSet):
     ordering = ["-no"]
 
     def get_queryset(self):
-        return Opportunity.objects.visible_to(self.request.user).for_list().select_related("close_code")
+        visible = Opportunity.objects.visible_to(self.request.user)
+        if self.action in (None, "list", "retrieve"):
+            return visible
+        # The other actions only find the opportunity among those visible: their services lock
+        # and re-read it, and the answer is read afresh (_respond).
+        return visible.only("pk", "no")
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(RowsOf(queryset, opportunity_rows))
+        if page is None:
+            return Response(opportunity_rows(queryset))
+        return self.get_paginated_response(page)
+
+    def retrieve(self, request, *args, **kwargs):
+        rows = opportunity_rows(self.get_queryset().filter(no=kwargs[self.lookup_field]))
+        if not rows:
+            raise Http404
+        return Response(rows[0])
 
     def _respond(self, opportunity: Opportunity, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=opportunity.pk)
-        return Response(OpportunitySerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+        rows = opportunity_rows(Opportunity.objects.visible_to(self.request.user).filter(pk=opportunity.pk))
+        if not rows:
+            # Given away to another salesperson by this very change: the answer is no longer theirs to read.
+            raise Http404
+        return Response(rows[0], status=status_code)
 
     def _input(self, serializer_class) -> dict:
         serializer = serializer_class(data=self.request.data)
@@ -546,6 +570,7 @@ TASK_NO = OpenApiParameter("no", OpenApiTypes.STR, OpenApiParameter.PATH, descri
     ),
 )
 class TaskViewSet(
+    FilterListsOnlyMixin,
     StaffWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
