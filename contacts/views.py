@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -21,10 +22,62 @@ from contacts.forms import ContactFilterForm, ContactForm
 from contacts.models import Contact
 from opportunities.models import Opportunity, Task
 from opportunities.permissions import salesperson_of
+from opportunities.views import url_with_no
 
 PAGE_SIZE = 50
 # A company page lists this many persons and opportunities; the figures always count them all.
 DETAIL_ROWS = 50
+
+
+# One row of the contact list; ``_rows`` fills it in with ``format_html`` (each value escaped,
+# as the template language would). Per row in the template, nine translated labels and three
+# reversed URLs were most of the search page's time at 50 rows.
+ROW_HTML = """    <tr>
+      <td data-label="{label_no}"><a href="{url}">{no}</a></td>
+      <th scope="row" data-label="{label_name}"><a href="{url}">{name}</a></th>
+      <td data-label="{label_type}">{type}</td>
+      <td data-label="{label_company}">{company}</td>
+      <td data-label="{label_city}">{city}</td>
+      <td data-label="{label_country}">{country}</td>
+      <td data-label="{label_phone}">{phone}</td>
+      <td data-label="{label_email}">{email}</td>
+      <td data-label="{label_salesperson}">{salesperson}</td>
+    </tr>
+"""
+
+
+def _rows(contacts: list) -> list:
+    """Write each contact's row (``contact.html``), the labels translated and the URL reversed once."""
+    detail_url = url_with_no("contacts:detail")
+    labels = {
+        "label_no": _("No."),
+        "label_name": _("Name"),
+        "label_type": _("Type"),
+        "label_company": _("Company"),
+        "label_city": _("City"),
+        "label_country": _("Country"),
+        "label_phone": _("Phone no."),
+        "label_email": _("Email"),
+        "label_salesperson": _("Salesperson"),
+    }
+    types = {value: str(label) for value, label in Contact.Type.choices}
+    for contact in contacts:
+        company = contact.company
+        contact.html = format_html(
+            ROW_HTML,
+            url=detail_url(contact.no),
+            no=contact.no,
+            name=contact.name,
+            type=types.get(contact.type, contact.type),
+            company=format_html('<a href="{}">{}</a>', detail_url(company.no), company.name) if company else "",
+            city=contact.city,
+            country=contact.country,
+            phone=format_html('<a href="tel:{}">{}</a>', contact.phone, contact.phone) if contact.phone else "",
+            email=format_html('<a href="mailto:{}">{}</a>', contact.email, contact.email) if contact.email else "",
+            salesperson=contact.salesperson.name if contact.salesperson else "",
+            **labels,
+        )
+    return contacts
 
 
 @require_safe
@@ -38,6 +91,7 @@ def contact_list(request):
         contacts = contacts.order_by("no")
         sort = "no"
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _rows(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

@@ -140,6 +140,9 @@ class Opportunity(models.Model):
         indexes = [
             models.Index(fields=["status", "salesperson"], name="opportunity_status_sp_idx"),
             models.Index(fields=["salesperson", "status"], name="opportunity_sp_status_idx"),
+            # A rep's list and API list in their default order (newest number first): without it,
+            # PostgreSQL walks the number index of all opportunities and skips the others' rows.
+            models.Index(fields=["salesperson", "no"], name="opportunity_sp_no_idx"),
             models.Index(fields=["sales_cycle", "current_stage"], name="opportunity_cycle_stage_idx"),
             models.Index(fields=["estimated_closing_date"], name="opportunity_est_close_idx"),
             models.Index(fields=["date_closed"], name="opportunity_date_closed_idx"),

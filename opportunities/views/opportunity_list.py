@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -62,23 +64,57 @@ def _columns(sort_key: str, descending: bool) -> list[dict]:
     return columns
 
 
+# One row of the list; ``_rows`` fills it in with ``format_html`` (each value escaped, as the
+# template language would): written out per row in the template, its twenty-odd variables and
+# conditions were a third of the page's time at 50 rows.
+ROW_HTML = """      <tr>
+        <th scope="row"><a href="{detail_url}">{no}</a></th>
+        <td class="description"><a href="{detail_url}">{description}</a></td>
+        <td>{contact}<br><small class="muted">{contact_no}</small></td>
+        <td>{salesperson}</td>
+        <td>{stage}<br><small class="muted">{cycle}</small></td>
+        <td class="num">{estimated}</td>
+        <td class="num">{weighted}</td>
+        <td class="num">{probability}</td>
+        <td{overdue}>{closing}</td>
+        <td><span class="status status-{status}">{status_label}</span>{priority}</td>
+      </tr>
+"""
+NO_STAGE = mark_safe('<span class="muted">—</span>')
+OVERDUE = mark_safe(' class="overdue"')
+
+
 def _rows(opportunities: list) -> list:
-    """Give each row its link and texts, formatted here once per distinct value (as the board's cards)."""
+    """Write each row's HTML (``row.html``), its texts formatted once per distinct value."""
     detail_url = url_with_no("opportunities:detail")
     today = timezone.localdate()
     statuses = {value: str(label) for value, label in Opportunity.Status.choices}  # translated once
+    high_priority = format_html(' <span class="priority-high">{}</span>', _("High priority"))
     dates = {}
     for row in opportunities:
-        row.detail_url = detail_url(row.no)
-        row.estimated_text = amount(row.estimated_value)
-        row.weighted_text = amount(row.calculated_current_value)
-        row.probability_text = percent(row.probability_pct)
-        row.status_label = statuses.get(row.status, row.status)
         date = row.estimated_closing_date
         if date is not None and date not in dates:
             dates[date] = date_format(date, "SHORT_DATE_FORMAT")
-        row.closing_text = dates.get(date, "")
-        row.overdue = not row.closed and date is not None and date < today
+        stage = row.current_stage
+        row.html = format_html(
+            ROW_HTML,
+            detail_url=detail_url(row.no),
+            no=row.no,
+            description=row.description,
+            contact=row.contact.name,
+            contact_no=row.contact.no,
+            salesperson=row.salesperson.name,
+            stage=NO_STAGE if stage is None else format_html("{} – {}", stage.stage, stage.description),
+            cycle=row.sales_cycle.code,
+            estimated=amount(row.estimated_value),
+            weighted=amount(row.calculated_current_value),
+            probability=percent(row.probability_pct),
+            overdue=OVERDUE if not row.closed and date is not None and date < today else "",
+            closing=dates.get(date, ""),
+            status=row.status,
+            status_label=statuses.get(row.status, row.status),
+            priority=high_priority if row.priority == "high" else "",
+        )
     return opportunities
 
 
@@ -94,7 +130,6 @@ def opportunity_list(request):
         "page": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "columns": _columns(sort_key, descending),
-        "high_priority": _("High priority"),
         "is_filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
     }
     return render(request, "opportunities/list.html", context)

@@ -1,0 +1,99 @@
+"""The rows and cards written in Python (board cards, opportunity list rows, contact list rows).
+
+They are filled in with ``format_html`` rather than by the template language, so these tests
+check what the template did for them: every value escaped, the links, the optional parts.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from opportunities import services
+from tests.factories import CompanyFactory, OpportunityFactory, PersonFactory
+
+HOSTILE = '<script>alert("x")</script> & \'quotes\''
+ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quotes&#x27;"
+OVERDUE_DAY = datetime.date(2020, 3, 1)
+
+
+@pytest.fixture
+def hostile(cycle, rep):
+    company = CompanyFactory(name=HOSTILE + " Ltd")
+    person = PersonFactory(
+        name=HOSTILE, company=company, phone='+49 "30"', email="a&b@example.com", city="<b>Köln</b>", salesperson=rep
+    )
+    opportunity = OpportunityFactory(
+        sales_cycle=cycle, salesperson=rep, contact=person, contact_company=company, description=HOSTILE
+    )
+    services.opportunity_activate(
+        opportunity=opportunity,
+        user=None,
+        date_of_change=datetime.date(2020, 1, 6),
+        estimated_value=Decimal("1234.5"),
+        estimated_close_date=OVERDUE_DAY,
+    )
+    opportunity.refresh_from_db()
+    return opportunity
+
+
+def _assert_no_raw_markup(html: str) -> None:
+    assert "<script>" not in html
+    assert ESCAPED in html
+
+
+@pytest.mark.django_db
+def test_a_board_card_escapes_every_value_and_links_its_actions(client, rep, hostile):
+    client.force_login(rep.user)
+    html = client.get(reverse("opportunities:board", args=[hostile.sales_cycle.code])).content.decode()
+
+    _assert_no_raw_markup(html)
+    detail = reverse("opportunities:detail", args=[hostile.no])
+    update = reverse("opportunities:update", args=[hostile.no])
+    assert f'<a href="{detail}" class="card-no">{hostile.no}</a>' in html
+    assert f'data-update-url="{update}"' in html
+    assert 'data-status="in_progress" data-index="0"' in html
+    assert f"{ESCAPED} · {ESCAPED} Ltd" in html  # the contact, then its company
+    assert f'<time datetime="{OVERDUE_DAY.isoformat()}">' in html
+    assert '<span class="badge overdue">overdue</span>' in html
+    assert f'href="{update}?action=next&amp;next=' in html
+    assert "1,234.50\N{NO-BREAK SPACE}EUR" in html
+
+
+@pytest.mark.django_db
+def test_a_list_row_escapes_every_value_and_marks_the_overdue_date(client, rep, hostile):
+    client.force_login(rep.user)
+    html = client.get(reverse("opportunities:list")).content.decode()
+
+    _assert_no_raw_markup(html)
+    detail = reverse("opportunities:detail", args=[hostile.no])
+    assert f'<th scope="row"><a href="{detail}">{hostile.no}</a></th>' in html
+    assert f'<td class="description"><a href="{detail}">{ESCAPED}</a></td>' in html
+    assert "<td>1 – Initial<br>" in html
+    assert '<td class="overdue">' in html
+    assert '<span class="status status-in_progress">In progress</span>' in html
+
+
+@pytest.mark.django_db
+def test_a_contact_row_escapes_every_value_and_links_phone_email_and_company(client, rep, hostile):
+    client.force_login(rep.user)
+    html = client.get(reverse("contacts:list") + "?q=script").content.decode()
+
+    _assert_no_raw_markup(html)
+    person, company = hostile.contact, hostile.contact_company
+    assert f'<a href="{reverse("contacts:detail", args=[company.no])}">{ESCAPED} Ltd</a>' in html
+    assert '<a href="tel:+49 &quot;30&quot;">+49 &quot;30&quot;</a>' in html
+    assert '<a href="mailto:a&amp;b@example.com">a&amp;b@example.com</a>' in html
+    assert '<td data-label="City">&lt;b&gt;Köln&lt;/b&gt;</td>' in html
+    assert f'<td data-label="Salesperson">{rep.name}</td>' in html
+    assert f'<td data-label="Type">{person.get_type_display()}</td>' in html
+
+
+@pytest.mark.django_db
+def test_the_rows_speak_the_users_language(client, rep, hostile):
+    client.force_login(rep.user)
+    html = client.get(reverse("contacts:list") + "?q=script", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'data-label="Verkäufer"' in html
+    html = client.get(reverse("opportunities:list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<span class="status status-in_progress">In Bearbeitung</span>' in html
