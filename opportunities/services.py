@@ -153,8 +153,19 @@ def _check_open(opportunity: Opportunity) -> None:
         )
 
 
-def _stages(sales_cycle: SalesCycle) -> list[SalesCycleStage]:
-    return list(sales_cycle.stages.select_related("activity").order_by("stage"))
+def _stages(opportunity: Opportunity) -> list[SalesCycleStage]:
+    """The stages of the opportunity's sales cycle in order, read with the cycle in one query.
+
+    The cycle comes with each stage and is handed to the opportunity, which would read it again.
+    """
+    stages = list(
+        SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id)
+        .select_related("activity", "sales_cycle")
+        .order_by("stage")
+    )
+    if stages:
+        opportunity.sales_cycle = stages[0].sales_cycle
+    return stages
 
 
 def _active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
@@ -538,7 +549,7 @@ def opportunity_activate(
     _check_open(locked)
     if locked.status != Status.NOT_STARTED:
         raise OpportunityError("already_started", _("Opportunity %(no)s has already been started.") % {"no": locked.no})
-    stages = _stages(locked.sales_cycle)
+    stages = _stages(locked)
     if not stages:
         raise OpportunityError(
             "sales_cycle_has_no_stages",
@@ -692,7 +703,7 @@ def opportunity_update_stage(
         raise OpportunityError(
             "not_started", _("Opportunity %(no)s has not been started; activate it first.") % {"no": locked.no}
         )
-    stages = _stages(locked.sales_cycle)
+    stages = _stages(locked)
     current_index = next(i for i, s in enumerate(stages) if s.pk == locked.current_stage_id)
     target_index, recorded = _resolve_target(
         action=action, stages=stages, current_index=current_index, stage=stage, sales_cycle=locked.sales_cycle

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0002_search_indexes'),
-        ('opportunities', '0006_stage_history_version'),
-        ('salescycles', '0001_initial'),
+        ("contacts", "0002_search_indexes"),
+        ("opportunities", "0006_stage_history_version"),
+        ("salescycles", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['salesperson', 'no'], name='opportunity_sp_no_idx'),
+            model_name="opportunity",
+            index=models.Index(fields=["salesperson", "no"], name="opportunity_sp_no_idx"),
         ),
     ]

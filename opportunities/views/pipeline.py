@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.markup import fill
 from common.templatetags.crm import money, percent
 from contacts.models import Salesperson
 from opportunities.models import Opportunity
@@ -98,8 +99,8 @@ def _column_key(stage_id) -> str:
     return NOT_STARTED if stage_id is None else str(stage_id)
 
 
-# One card of the board; ``_prepared`` fills it in with ``format_html`` (each value escaped, as
-# the template language would). Written out per card in a template, its twenty-odd variables
+# One card of the board; ``_prepared`` fills it in with ``common.markup.fill`` (each value
+# escaped, as the template language would). Written out per card in a template, its twenty-odd variables
 # were most of the board's time at 140 cards; ``pipeline/cards.html`` prints the result.
 CARD_HTML = """<li class="opp-card priority-{priority}" draggable="true" data-card data-status="{status}" \
 data-index="{index}"
@@ -151,7 +152,7 @@ def _prepared(cards: list, board_url: str, column_index: dict) -> list:
                 )
             )
         company = card.contact_company.name if card.contact_company_id != card.contact_id else ""
-        card.html = format_html(
+        card.html = fill(
             CARD_HTML,
             priority=card.priority,
             status=card.status,
@@ -163,7 +164,7 @@ def _prepared(cards: list, board_url: str, column_index: dict) -> list:
             priority_label=priorities.get(card.priority, card.priority),
             description=card.description,
             contact=card.contact.name,
-            company=format_html(" · {}", company) if company else "",
+            company=fill(" · {name}", name=company) if company else "",
             salesperson=card.salesperson.name,
             estimated=money(card.estimated_value),
             probability=percent(card.probability_pct),

@@ -22,10 +22,10 @@ START = datetime.date(2026, 1, 5)
 
 # Measured, then pinned: a higher number is a regression, a lower one a reason to update the pin.
 # Each write of an entry also counts a change of the cycle's stage history (StageHistoryVersion).
-# lock, cycle, stages, history version, entry, opportunity, steps, 2 tasks: numbers, look-up, one insert
-ACTIVATE_QUERIES = {"postgresql": 12, "sqlite": 14}
-# lock, cycle, stages, quote, active entry, retire, history version, entry, opportunity
-NEXT_QUERIES = {"postgresql": 11, "sqlite": 11}
+# lock, stages with their cycle, history version, entry, opportunity, steps, 2 tasks: numbers, look-up, one insert
+ACTIVATE_QUERIES = {"postgresql": 11, "sqlite": 13}
+# lock, stages with their cycle, quote, active entry, retire, history version, entry, opportunity
+NEXT_QUERIES = {"postgresql": 10, "sqlite": 10}
 # lock, close code, active entry, cancel tasks, retire, history version, entry, opportunity
 CLOSE_LOST_QUERIES = {"postgresql": 10, "sqlite": 10}
 

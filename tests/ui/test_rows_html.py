@@ -13,7 +13,7 @@ from django.urls import reverse
 from opportunities import services
 from tests.factories import CompanyFactory, OpportunityFactory, PersonFactory
 
-HOSTILE = '<script>alert("x")</script> & \'quotes\''
+HOSTILE = "<script>alert(\"x\")</script> & 'quotes'"
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quotes&#x27;"
 OVERDUE_DAY = datetime.date(2020, 3, 1)
 
