@@ -213,6 +213,8 @@ STORAGES = {
 }
 
 # Production hardening that costs nothing in development.
+# Database sessions, each request's read by one plain SQL query (common/sessions.py).
+SESSION_ENGINE = "common.sessions"
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
