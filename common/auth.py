@@ -7,7 +7,7 @@ language) or the salesperson. Here:
 
 * ``get_user`` loads the user with its profile and salesperson in one query (``select_related``
   of the two reverse one-to-one relations; a missing one is cached as absent, so reading it
-  costs nothing either);
+  costs nothing either), compiled once per database (``common.prepared.PreparedGet``);
 * ``get_all_permissions`` reads the user's own and the group permissions in one query (a
   ``UNION``) and keeps them on the user object for the request, as ``ModelBackend`` does. The
   query is plain SQL, written once per database from the models' tables: compiling the same
@@ -21,7 +21,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connections, router
+
+from common.prepared import PreparedGet
 
 _PERMISSIONS_SQL: dict[str, str] = {}
 
@@ -49,14 +52,22 @@ def _permissions_sql(alias: str) -> str:
     return _PERMISSIONS_SQL[alias]
 
 
+def _user_with_profile_and_salesperson(user_id):
+    return get_user_model()._default_manager.select_related("profile", "salesperson").filter(pk=user_id)
+
+
+_USER = PreparedGet(_user_with_profile_and_salesperson)
+
+
 class CrmModelBackend(ModelBackend):
     def get_user(self, user_id):
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related("profile", "salesperson").get(pk=user_id)
-        except user_model.DoesNotExist:
+            user_id = user_model._meta.pk.to_python(user_id)
+        except ValidationError:
             return None
-        return user if self.user_can_authenticate(user) else None
+        user = _USER.get(user_id, using=router.db_for_read(user_model))
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

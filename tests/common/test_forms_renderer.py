@@ -59,9 +59,54 @@ def test_the_project_renders_forms_with_it(settings):
     assert isinstance(get_default_renderer(), CrmFormRenderer)
 
 
+class Inputs(forms.Form):
+    text = forms.CharField(required=False, widget=forms.TextInput(attrs={"class": "a", "autofocus": True}))
+    hostile = forms.CharField(required=False)
+    number = forms.DecimalField(required=False, min_value=0, max_digits=5, decimal_places=2)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    month = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    email = forms.EmailField(required=False)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput)
+    hidden = forms.CharField(required=False, widget=forms.HiddenInput)
+    search = forms.CharField(required=False, widget=forms.SearchInput(attrs={"placeholder": gettext_lazy("Search")}))
+    flag = forms.BooleanField(required=False)
+    disabled = forms.CharField(required=False, disabled=True, initial="fixed")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {
+            "text": 'x<y & "z"',
+            "hostile": '"><script>alert(1)</script>',
+            "number": "12.5",
+            "day": "2026-02-03",
+            "month": "2026-02",
+            "email": "a&b@example.com",
+            "secret": "pw",
+            "hidden": "h'1",
+            "search": "Ünï",
+            "flag": "on",
+        },
+        {"number": "not a number", "day": "2026-13-45", "flag": ""},
+    ],
+)
+def test_every_input_is_the_html_of_djangos_templates(data):
+    form = Inputs(data or None)
+
+    for field in form:
+        attrs = {"id": field.auto_id, **field.build_widget_attrs({})}
+        ours = field.field.widget.render(field.html_name, field.value(), attrs=attrs, renderer=CrmFormRenderer())
+        djangos = field.field.widget.render(field.html_name, field.value(), attrs=attrs, renderer=DjangoTemplates())
+        assert ours == djangos, field.name
+        assert ours.startswith("<input")
+    if data.get("hostile"):
+        assert "<script>" not in str(form["hostile"])
+
+
 def test_other_widgets_go_to_djangos_templates():
-    widget = forms.TextInput(attrs={"class": "a"})
+    for widget in (forms.Textarea(attrs={"class": "a"}), forms.RadioSelect(choices=[("1", "One")])):
+        ours = widget.render("q", "x<y", renderer=CrmFormRenderer())
 
-    ours = widget.render("q", "x<y", renderer=CrmFormRenderer())
-
-    assert ours == widget.render("q", "x<y", renderer=DjangoTemplates())
+        assert ours == widget.render("q", "x<y", renderer=DjangoTemplates())
