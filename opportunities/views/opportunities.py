@@ -126,7 +126,7 @@ def detail(request, no: str):
     current_index = next((i for i, s in enumerate(stages) if s.pk == opportunity.current_stage_id), None)
     entries = list(
         OpportunityEntry.objects.filter(opportunity=opportunity)
-        .select_related("stage", "previous_stage", "close_code", "created_by")
+        .select_related("stage", "close_code", "created_by")
         .order_by("-id")
     )
     tasks = list(Task.objects.filter(opportunity=opportunity).order_by("closed", "date", "no"))
