@@ -6,6 +6,7 @@ of queries whatever the number of rows.
 """
 
 import csv
+from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -14,7 +15,7 @@ from django.urls import path
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -85,38 +86,88 @@ NO_STAGE = mark_safe('<span class="muted">—</span>')
 OVERDUE = mark_safe(' class="overdue"')
 
 
-def _rows(opportunities: list) -> list:
-    """Write each row's HTML (``row.html``), its texts formatted once per distinct value."""
+ROW_COLUMNS = (
+    "no",
+    "description",
+    "contact__name",
+    "contact__no",
+    "salesperson__name",
+    "current_stage__stage",
+    "current_stage__description",
+    "sales_cycle__code",
+    "estimated_value",
+    "calculated_current_value",
+    "probability_pct",
+    "estimated_closing_date",
+    "closed",
+    "status",
+    "priority",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """A row of the page: what identifies it, and its HTML (which the template prints)."""
+
+    no: str
+    description: str
+    html: SafeString
+
+    def __html__(self) -> str:
+        return self.html
+
+    __str__ = __html__  # the template language prints str(row)
+
+
+def _rows(page_queryset) -> list[ListRow]:
+    """The HTML of each row of the page, read as plain values (no model instances) and with its
+    texts formatted once per distinct value."""
     detail_url = url_with_no("opportunities:detail")
     today = timezone.localdate()
     statuses = {value: str(label) for value, label in Opportunity.Status.choices}  # translated once
     high_priority = format_html(' <span class="priority-high">{}</span>', _("High priority"))
     dates = {}
-    for row in opportunities:
-        date = row.estimated_closing_date
+    rows = []
+    for (
+        no,
+        description,
+        contact,
+        contact_no,
+        salesperson,
+        stage,
+        stage_text,
+        cycle,
+        estimated,
+        weighted,
+        probability,
+        date,
+        closed,
+        status,
+        priority,
+    ) in page_queryset.values_list(*ROW_COLUMNS):
         if date is not None and date not in dates:
             dates[date] = date_format(date, "SHORT_DATE_FORMAT")
-        stage = row.current_stage
-        row.html = fill(
+        html = fill(
             ROW_HTML,
-            detail_url=detail_url(row.no),
-            no=row.no,
-            description=row.description,
-            contact=row.contact.name,
-            contact_no=row.contact.no,
-            salesperson=row.salesperson.name,
-            stage=NO_STAGE if stage is None else fill("{no} – {text}", no=stage.stage, text=stage.description),
-            cycle=row.sales_cycle.code,
-            estimated=amount(row.estimated_value),
-            weighted=amount(row.calculated_current_value),
-            probability=percent(row.probability_pct),
-            overdue=OVERDUE if not row.closed and date is not None and date < today else "",
+            detail_url=detail_url(no),
+            no=no,
+            description=description,
+            contact=contact,
+            contact_no=contact_no,
+            salesperson=salesperson,
+            stage=NO_STAGE if stage is None else fill("{no} – {text}", no=stage, text=stage_text),
+            cycle=cycle,
+            estimated=amount(estimated),
+            weighted=amount(weighted),
+            probability=percent(probability),
+            overdue=OVERDUE if not closed and date is not None and date < today else "",
             closing=dates.get(date, ""),
-            status=row.status,
-            status_label=statuses.get(row.status, row.status),
-            priority=high_priority if row.priority == "high" else "",
+            status=status,
+            status_label=statuses.get(status, status),
+            priority=high_priority if priority == "high" else "",
         )
-    return opportunities
+        rows.append(ListRow(no, description, html))
+    return rows
 
 
 @require_safe
@@ -124,7 +175,7 @@ def opportunity_list(request):
     filterset, queryset = _filtered(request)
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = _rows(list(page.object_list))
+    page.object_list = _rows(page.object_list)
     sort_key, descending = parse_sort(request.GET.get("sort"))
     context = {
         "filter": filterset,

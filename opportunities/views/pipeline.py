@@ -7,6 +7,7 @@ costs the same number of queries with 3 or 30,000 open opportunities.
 """
 
 import datetime
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django import forms
@@ -18,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -117,8 +119,34 @@ data-index="{index}"
 </li>"""
 
 
-def _prepared(cards: list, board_url: str, column_index: dict) -> list:
-    """Write each card's HTML (``card.html``) with its links and texts formatted here.
+CARD_COLUMNS = (
+    "no",
+    "priority",
+    "status",
+    "current_stage_id",
+    "description",
+    "contact_id",
+    "contact__name",
+    "contact_company_id",
+    "contact_company__name",
+    "salesperson__name",
+    "estimated_value",
+    "probability_pct",
+    "estimated_closing_date",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A card of the board: its number, its column (stage id, None: not started) and its HTML."""
+
+    no: str
+    stage_id: int | None
+    html: SafeString
+
+
+def _prepared(opportunities, board_url: str, column_index: dict) -> list[Card]:
+    """The cards of ``opportunities`` (a queryset, ordered and sliced), read as plain values.
 
     Each URL comes from one reversed pattern with the number put in, the priority labels and
     closing dates are formatted once per distinct value, and the words every card repeats are
@@ -135,10 +163,25 @@ def _prepared(cards: list, board_url: str, column_index: dict) -> list:
         "move": gettext("Move…"),
     }
     closing = {}
-    for card in cards:
-        update_url = urls["update"](card.no)
-        activate_url = urls["activate"](card.no)
-        date = card.estimated_closing_date
+    cards = []
+    for (
+        no,
+        priority,
+        status,
+        stage_id,
+        description,
+        contact_id,
+        contact,
+        company_id,
+        company,
+        salesperson,
+        estimated,
+        probability,
+        date,
+    ) in opportunities.values_list(*CARD_COLUMNS):
+        update_url = urls["update"](no)
+        activate_url = urls["activate"](no)
+        started = status != Status.NOT_STARTED
         if date not in closing:
             closing[date] = (
                 ""
@@ -151,27 +194,27 @@ def _prepared(cards: list, board_url: str, column_index: dict) -> list:
                     format_html(' <span class="badge overdue">{}</span>', labels["overdue"]) if date < today else "",
                 )
             )
-        company = card.contact_company.name if card.contact_company_id != card.contact_id else ""
-        card.html = fill(
+        html = fill(
             CARD_HTML,
-            priority=card.priority,
-            status=card.status,
-            index=column_index[card.current_stage_id],
+            priority=priority,
+            status=status,
+            index=column_index[stage_id],
             update_url=update_url,
             activate_url=activate_url,
-            no=card.no,
-            detail_url=urls["detail"](card.no),
-            priority_label=priorities.get(card.priority, card.priority),
-            description=card.description,
-            contact=card.contact.name,
-            company=fill(" · {name}", name=company) if company else "",
-            salesperson=card.salesperson.name,
-            estimated=money(card.estimated_value),
-            probability=percent(card.probability_pct),
+            no=no,
+            detail_url=urls["detail"](no),
+            priority_label=priorities.get(priority, priority),
+            description=description,
+            contact=contact,
+            company=fill(" · {name}", name=company) if company_id != contact_id else "",
+            salesperson=salesperson,
+            estimated=money(estimated),
+            probability=percent(probability),
             closing=closing[date],
-            move_url=(update_url if card.is_started else activate_url) + move_query,
-            move_label=labels["move"] if card.is_started else labels["activate"],
+            move_url=(update_url if started else activate_url) + move_query,
+            move_label=labels["move"] if started else labels["activate"],
         )
+        cards.append(Card(no, stage_id, html))
     return cards
 
 
@@ -199,11 +242,11 @@ def board(request, code: str | None = None):
         .filter(position__lte=PAGE_SIZE)
         .values("pk")
     )
-    first_cards = Opportunity.objects.filter(pk__in=first_ids).for_list().order_by("current_stage_id", *_card_order())
+    first_cards = Opportunity.objects.filter(pk__in=first_ids).order_by("current_stage_id", *_card_order())
     cards_by_column: dict[str, list] = {}
     column_index = {None: -1} | {stage.pk: index for index, stage in enumerate(stages)}
-    for card in _prepared(list(first_cards), request.get_full_path(), column_index):
-        cards_by_column.setdefault(_column_key(card.current_stage_id), []).append(card)
+    for card in _prepared(first_cards, request.get_full_path(), column_index):
+        cards_by_column.setdefault(_column_key(card.stage_id), []).append(card)
 
     columns = [{"key": NOT_STARTED, "stage": None, "index": -1}] + [
         {"key": str(stage.pk), "stage": stage, "index": index} for index, stage in enumerate(stages)
@@ -250,12 +293,13 @@ def column(request, code: str, key: str):
     except ValueError:
         page = 2
     start = (page - 1) * PAGE_SIZE
-    # One row more than a page tells whether there is a further page, without a COUNT.
-    cards = list(opportunities.for_list().order_by(*_card_order())[start : start + PAGE_SIZE + 1])
-    more = len(cards) > PAGE_SIZE
     params = request.GET.copy()
     params.pop("page", None)
     board_url = reverse("opportunities:board", args=[cycle.code]) + (f"?{params.urlencode()}" if params else "")
+    # One row more than a page tells whether there is a further page, without a COUNT.
+    index = {None: -1} if key == NOT_STARTED else {stage.pk: _stage_index(cycle, stage)}
+    cards = _prepared(opportunities.order_by(*_card_order())[start : start + PAGE_SIZE + 1], board_url, index)
+    more = len(cards) > PAGE_SIZE
     return render(
         request,
         "pipeline/cards.html",
@@ -263,11 +307,7 @@ def column(request, code: str, key: str):
             "cycle": cycle,
             "column": {
                 "key": key,
-                "cards": _prepared(
-                    cards[:PAGE_SIZE],
-                    board_url,
-                    {None: -1} if key == NOT_STARTED else {stage.pk: _stage_index(cycle, stage)},
-                ),
+                "cards": cards[:PAGE_SIZE],
                 "more": more,
                 "next_page": page + 1,
             },
