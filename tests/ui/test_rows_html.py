@@ -97,3 +97,35 @@ def test_the_rows_speak_the_users_language(client, rep, hostile):
     assert 'data-label="Verkäufer"' in html
     html = client.get(reverse("opportunities:list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '<span class="status status-in_progress">In Bearbeitung</span>' in html
+
+
+@pytest.mark.django_db
+def test_the_history_escapes_notes_and_names_and_shows_who_when_and_where(client, rep, hostile, lost_code):
+    rep.user.first_name, rep.user.last_name = "<i>Rita</i>", "Rep"
+    rep.user.save()
+    services.opportunity_update_stage(
+        opportunity=hostile,
+        user=rep.user,
+        action="next",
+        date_of_change=datetime.date(2020, 1, 8),
+        note='first line <b>\nsecond & "last"',
+    )
+    services.opportunity_close(
+        opportunity=hostile, user=None, outcome="lost", close_code=lost_code, date_closed=datetime.date(2020, 1, 9)
+    )
+    client.force_login(rep.user)
+
+    html = client.get(reverse("opportunities:detail", args=[hostile.no])).content.decode()
+
+    assert "<b>" not in html and "<i>Rita" not in html
+    assert '<p class="timeline-note">first line &lt;b&gt;<br>second &amp; &quot;last&quot;</p>' in html
+    assert "by &lt;i&gt;Rita&lt;/i&gt; Rep, " in html
+    assert "by the system, " in html
+    assert '<li class="timeline-entry action-lost is-active">' in html
+    assert "· LOST-COMP" in html and "· Stage 2 (Qualify)" in html and "· Stage 1 (Initial)" in html
+    assert '<time datetime="2020-01-08">' in html
+    assert "<dt>Days open</dt><dd>active</dd>" in html and "<dt>Days open</dt><dd>2</dd>" in html
+
+    german = client.get(reverse("opportunities:detail", args=[hostile.no]), HTTP_ACCEPT_LANGUAGE="de")
+    assert "<dt>Tage offen</dt><dd>Aktiv</dd>" in german.content.decode()
+    assert "vom System, " in german.content.decode()
