@@ -1,5 +1,6 @@
-"""API search, in a module of its own: DRF imports it while building its generic views."""
+"""API search and filters, in a module of their own: DRF imports them while building its generic views."""
 
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import CharField
@@ -29,3 +30,20 @@ class SearchFilter(filters.SearchFilter):
         for parameter in parameters:
             parameter["schema"]["maxLength"] = MAX_SEARCH_LENGTH
         return parameters
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which builds no filter form for a request that names none of its filters.
+
+    Without any of its parameters a filter set filters nothing, but it still builds and validates
+    its whole form: for the opportunities, a twentieth of the application's CPU under load.
+    A parameter that starts with a filter's name (``estimated_closing_date_after``) counts.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            key.startswith(name) for key in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -33,7 +33,7 @@ from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
 from common.api import FilterListsOnlyMixin, IsStaffMember, StrictFieldsMixin
-from common.filters import SearchFilter
+from common.filters import FilterBackend, SearchFilter
 from common.pagination import RowsOf
 from common.validators import MAX_AMOUNT, MAX_QUANTITY
 from contacts.models import Contact, Salesperson
@@ -357,7 +357,7 @@ class RankedOrderingFilter(OrderingFilter):
         return queryset.order_by(*ordering)
 
 
-FILTER_BACKENDS = [filters.DjangoFilterBackend, SearchFilter, RankedOrderingFilter]
+FILTER_BACKENDS = [FilterBackend, SearchFilter, RankedOrderingFilter]
 
 
 # --- views -----------------------------------------------------------------------------------
