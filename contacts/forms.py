@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ValuesModelChoiceField
 from contacts.models import Contact, Salesperson
 
 SORTS = {
@@ -16,11 +17,18 @@ SORTS = {
 }
 
 
+class SalespersonChoiceField(ValuesModelChoiceField):
+    """A salesperson select whose options are read as values, labelled as ``Salesperson.__str__``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label_fields=("code", "name"), label_format="{} – {}", **kwargs)
+
+
 class ContactFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *Contact.Type.choices])
     country = forms.CharField(label=_("Country/region code"), required=False, max_length=2)
-    salesperson = forms.ModelChoiceField(
+    salesperson = SalespersonChoiceField(
         label=_("Salesperson"), required=False, queryset=Salesperson.objects.all(), empty_label=_("All salespeople")
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[(key, key) for key in SORTS])

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.markup import fill
 from common.templatetags.crm import money, percent
+from contacts.forms import SalespersonChoiceField
 from contacts.models import Salesperson
 from opportunities.models import Opportunity
 from opportunities.permissions import is_manager
@@ -38,7 +39,7 @@ Status = Opportunity.Status
 
 
 class BoardFilterForm(forms.Form):
-    salesperson = forms.ModelChoiceField(
+    salesperson = SalespersonChoiceField(
         label=_("Salesperson"), queryset=Salesperson.objects.none(), required=False, empty_label=_("All")
     )
     priority = forms.ChoiceField(label=_("Priority"), choices=[("", _("All")), *Priority.choices], required=False)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from common.spreadsheet import neutralise
+from contacts.forms import SalespersonChoiceField
 from contacts.models import Salesperson
 from opportunities import reports
 from opportunities.permissions import is_manager, salesperson_of
@@ -62,7 +63,7 @@ class ReportFilterForm(forms.Form):
         to_field_name="code",
         required=False,
     )
-    salesperson = forms.ModelChoiceField(
+    salesperson = SalespersonChoiceField(
         label=gettext_lazy("Salesperson"),
         empty_label=gettext_lazy("All"),
         queryset=Salesperson.objects.order_by("name"),

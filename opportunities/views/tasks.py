@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from common.errors import DomainError
+from contacts.forms import SalespersonChoiceField
 from contacts.models import Salesperson
 from opportunities.models import Task
 from opportunities.permissions import is_manager
@@ -29,7 +30,7 @@ PAGE_SIZE = 100
 
 
 class TaskFilterForm(forms.Form):
-    salesperson = forms.ModelChoiceField(
+    salesperson = SalespersonChoiceField(
         label=gettext_lazy("Salesperson"),
         required=False,
         queryset=Salesperson.objects.all(),
