@@ -5,6 +5,7 @@ Django's own ``ValidationError`` raised by a service becomes a 400 with field er
 serializer's.
 """
 
+import datetime
 import re
 from collections.abc import Mapping
 
@@ -89,6 +90,14 @@ class IsStaffMember(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return can_change_all(request.user) or salesperson_of(request.user) is not None
+
+
+def drf_datetime(value: datetime.datetime | None, zone) -> str | None:
+    """As DRF's ``DateTimeField``: in the current time zone, ISO 8601, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class FilterListsOnlyMixin:

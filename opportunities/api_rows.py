@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connections
 from django.utils import timezone
 
+from common.api import drf_datetime
 from salescycles.models import CloseOpportunityCode, SalesCycle, SalesCycleStage
 
 COLUMNS = (
@@ -46,14 +47,6 @@ COLUMNS = (
 
 def _date(value: datetime.date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _datetime(value: datetime.datetime | None, zone) -> str | None:
-    """As DRF's ``DateTimeField``: in the current time zone, ISO 8601, ``Z`` for UTC."""
-    if value is None:
-        return None
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _decimal(value: Decimal, places: Decimal) -> str:
@@ -153,8 +146,8 @@ def opportunity_rows(queryset) -> list[dict]:
                 "probability_pct": _decimal(probability, TWO_PLACES),
                 "calculated_current_value": _decimal(current_value, TWO_PLACES),
                 "estimated_closing_date": _date(closing_date),
-                "created_at": _datetime(created_at, zone),
-                "updated_at": _datetime(updated_at, zone),
+                "created_at": drf_datetime(created_at, zone),
+                "updated_at": drf_datetime(updated_at, zone),
             }
         )
     return result

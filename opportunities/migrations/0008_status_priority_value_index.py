@@ -5,17 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0002_search_indexes'),
-        ('opportunities', '0007_salesperson_number_index'),
-        ('salescycles', '0001_initial'),
+        ("contacts", "0002_search_indexes"),
+        ("opportunities", "0007_salesperson_number_index"),
+        ("salescycles", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['status', 'priority', 'estimated_value', 'no'], name='opportunity_st_prio_value_idx'),
+            model_name="opportunity",
+            index=models.Index(
+                fields=["status", "priority", "estimated_value", "no"], name="opportunity_st_prio_value_idx"
+            ),
         ),
     ]

@@ -5,11 +5,14 @@ create and change, managers delete. Refusals answer 409 with ``{detail, code}`` 
 """
 
 import re
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from contacts.api import ContactSerializer
 from contacts.models import Contact, ContactSearchString, Salesperson
 from contacts.services import contact_create
 from opportunities.models import Opportunity, OpportunityEntry, Task
@@ -861,3 +864,23 @@ def test_searching_and_filtering_contacts_costs_the_same(rep_api, django_assert_
     with django_assert_max_num_queries(LIST_QUERIES["/contacts/"]):
         response = rep_api.get(f"{API}/contacts/?search=example&company={company.no}&ordering=-name&page_size=100")
     assert len(results(response)) == 1
+
+
+# --- the list written from rows ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_the_contact_list_writes_what_the_serializer_writes(rep_api, rep, zone):
+    company = CompanyFactory(name='Müller & "Söhne" <GmbH>', city="Köln", email="info@example.com", notes="a\nb")
+    PersonFactory(company=company, salesperson=rep, phone="+49 30 1", job_title="CEO", language="de")
+    PersonFactory(company=None, salesperson=None, website="https://example.com")
+
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        listed = rep_api.get("/api/v1/contacts/?page_size=10", HTTP_ACCEPT_LANGUAGE="en").json()
+        expected = ContactSerializer(Contact.objects.select_related("company", "salesperson").order_by("no"), many=True)
+        expected = [dict(row) for row in expected.data]
+
+    assert listed["count"] == 3
+    assert listed["results"] == expected
+    assert {row["company"] for row in listed["results"]} == {None, company.no}
+    assert {row["salesperson"] for row in listed["results"]} == {None, rep.code}
