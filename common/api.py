@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError
-from common.pagination import Pagination  # noqa: F401  (re-exported for the API modules)
+from common.pagination import Pagination, RowsOf  # noqa: F401  (Pagination re-exported for the API modules)
 from opportunities.permissions import can_change_all, salesperson_of
 
 
@@ -98,6 +98,21 @@ def drf_datetime(value: datetime.datetime | None, zone) -> str | None:
         return None
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class RowsListMixin:
+    """A list action whose page is written by ``list_rows`` (a function of a queryset that returns
+    the JSON of its rows) rather than by the serializer; the paginator counts the filtered queryset
+    itself (``common.pagination.RowsOf``)."""
+
+    list_rows = None
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(RowsOf(queryset, self.list_rows))
+        if page is None:
+            return Response(self.list_rows(queryset))
+        return self.get_paginated_response(page)
 
 
 class FilterListsOnlyMixin:

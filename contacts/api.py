@@ -22,10 +22,10 @@ from common.api import (
     FilterListsOnlyMixin,
     IsManagerOrReadOnly,
     IsStaffMember,
+    RowsListMixin,
     StrictFieldsMixin,
     drf_datetime,
 )
-from common.pagination import RowsOf
 from contacts import services
 from contacts.models import Contact, Salesperson
 from salescycles.api import SETUP_HTTP_METHODS, code_parameter, detail_schemas
@@ -189,7 +189,7 @@ class ContactFilter(filters.FilterSet):
         parameters=[NO_PARAMETER],
     ),
 )
-class ContactViewSet(FilterListsOnlyMixin, viewsets.ModelViewSet):
+class ContactViewSet(RowsListMixin, FilterListsOnlyMixin, viewsets.ModelViewSet):
     """Companies and persons: read by all staff, written by sales staff, deleted by managers."""
 
     serializer_class = ContactSerializer
@@ -200,13 +200,7 @@ class ContactViewSet(FilterListsOnlyMixin, viewsets.ModelViewSet):
     search_fields = ["no", "name", "email", "phone", "city"]
     ordering_fields = ["no", "name", "city", "created_at"]
     ordering = ["no"]
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(RowsOf(queryset, contact_rows))
-        if page is None:
-            return Response(contact_rows(queryset))
-        return self.get_paginated_response(page)
+    list_rows = staticmethod(contact_rows)
 
     def get_permissions(self):
         if self.action in ("create", "partial_update", "update"):

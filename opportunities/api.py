@@ -32,12 +32,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
-from common.api import FilterListsOnlyMixin, IsStaffMember, StrictFieldsMixin
+from common.api import FilterListsOnlyMixin, IsStaffMember, RowsListMixin, StrictFieldsMixin
 from common.filters import FilterBackend, SearchFilter
-from common.pagination import RowsOf
 from common.validators import MAX_AMOUNT, MAX_QUANTITY
 from contacts.models import Contact, Salesperson
-from opportunities import reports, services
+from opportunities import api_rows, reports, services
 from opportunities.api_rows import opportunity_rows
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
 from salescycles.models import CloseOpportunityCode, Priority, SalesCycle, TaskType
@@ -75,30 +74,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Opportunity
-        fields = [
-            "no",
-            "description",
-            "contact",
-            "contact_company",
-            "salesperson",
-            "sales_cycle",
-            "priority",
-            "status",
-            "closed",
-            "creation_date",
-            "date_closed",
-            "close_code",
-            "current_stage",
-            "current_stage_description",
-            "estimated_value",
-            "chances_of_success_pct",
-            "completed_pct",
-            "probability_pct",
-            "calculated_current_value",
-            "estimated_closing_date",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(api_rows.FIELDS)  # the list and the detail are written from rows (api_rows)
         read_only_fields = fields
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -389,7 +365,7 @@ class StaffWritesMixin:
     destroy=extend_schema(summary="Delete (not started; closed ones by managers)", parameters=[NO_PARAMETER]),
     update=extend_schema(exclude=True),
 )
-class OpportunityViewSet(FilterListsOnlyMixin, StaffWritesMixin, viewsets.ModelViewSet):
+class OpportunityViewSet(RowsListMixin, FilterListsOnlyMixin, StaffWritesMixin, viewsets.ModelViewSet):
     serializer_class = OpportunitySerializer
     lookup_field = "no"
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
@@ -409,6 +385,7 @@ class OpportunityViewSet(FilterListsOnlyMixin, StaffWritesMixin, viewsets.ModelV
         "status",
     ]
     ordering = ["-no"]
+    list_rows = staticmethod(opportunity_rows)
 
     def get_queryset(self):
         visible = Opportunity.objects.visible_to(self.request.user)
@@ -417,13 +394,6 @@ class OpportunityViewSet(FilterListsOnlyMixin, StaffWritesMixin, viewsets.ModelV
         # The other actions only find the opportunity among those visible: their services lock
         # and re-read it, and the answer is read afresh (_respond).
         return visible.only("pk", "no")
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(RowsOf(queryset, opportunity_rows))
-        if page is None:
-            return Response(opportunity_rows(queryset))
-        return self.get_paginated_response(page)
 
     def retrieve(self, request, *args, **kwargs):
         rows = opportunity_rows(self.get_queryset().filter(no=kwargs[self.lookup_field]))

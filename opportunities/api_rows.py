@@ -20,20 +20,23 @@ from django.utils import timezone
 from common.api import drf_datetime
 from salescycles.models import CloseOpportunityCode, SalesCycle, SalesCycleStage
 
-COLUMNS = (
+# The fields of an opportunity's JSON, in order (``OpportunitySerializer`` lists the same), and
+# the column each is read from where that is not the field itself.
+FIELDS = (
     "no",
     "description",
-    "contact__no",
-    "contact_company__no",
-    "salesperson__code",
-    "sales_cycle_id",
+    "contact",
+    "contact_company",
+    "salesperson",
+    "sales_cycle",
     "priority",
     "status",
     "closed",
     "creation_date",
     "date_closed",
-    "close_code_id",
-    "current_stage_id",
+    "close_code",
+    "current_stage",
+    "current_stage_description",
     "estimated_value",
     "chances_of_success_pct",
     "completed_pct",
@@ -43,6 +46,17 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
+SOURCES = {
+    "contact": "contact__no",
+    "contact_company": "contact_company__no",
+    "salesperson": "salesperson__code",
+    "sales_cycle": "sales_cycle_id",
+    "close_code": "close_code_id",
+    "current_stage": "current_stage_id",
+}
+READ = tuple(name for name in FIELDS if name != "current_stage_description")  # from the stage
+DATES = ("creation_date", "date_closed", "estimated_closing_date")
+AMOUNTS = ("estimated_value", "chances_of_success_pct", "completed_pct", "probability_pct", "calculated_current_value")
 
 
 def _date(value: datetime.date | None) -> str | None:
@@ -89,65 +103,27 @@ def _setup_rows(database: str, *, cycles: set, codes: set, stages: set) -> tuple
 
 def opportunity_rows(queryset) -> list[dict]:
     """The JSON of each opportunity of ``queryset`` (filtered, ordered and sliced as it is)."""
-    rows = list(queryset.values_list(*COLUMNS))
+    rows = [dict(zip(READ, values, strict=True)) for values in queryset.values_list(*(SOURCES.get(n, n) for n in READ))]
     if not rows:
         return []
     cycles, codes, stages = _setup_rows(
         queryset.db,
-        cycles={row[5] for row in rows},
-        codes={row[11] for row in rows} - {None},
-        stages={row[12] for row in rows} - {None},
+        cycles={row["sales_cycle"] for row in rows},
+        codes={row["close_code"] for row in rows} - {None},
+        stages={row["current_stage"] for row in rows} - {None},
     )
     zone = timezone.get_current_timezone()
     result = []
-    for (
-        no,
-        description,
-        contact,
-        company,
-        salesperson,
-        cycle_id,
-        priority,
-        status,
-        closed,
-        creation_date,
-        date_closed,
-        close_code_id,
-        stage_id,
-        estimated_value,
-        chances,
-        completed,
-        probability,
-        current_value,
-        closing_date,
-        created_at,
-        updated_at,
-    ) in rows:
-        stage = stages.get(stage_id)
-        result.append(
-            {
-                "no": no,
-                "description": description,
-                "contact": contact,
-                "contact_company": company,
-                "salesperson": salesperson,
-                "sales_cycle": cycles[cycle_id],
-                "priority": priority,
-                "status": status,
-                "closed": closed,
-                "creation_date": _date(creation_date),
-                "date_closed": _date(date_closed),
-                "close_code": codes.get(close_code_id),
-                "current_stage": stage[0] if stage else None,
-                "current_stage_description": stage[1] if stage else None,
-                "estimated_value": _decimal(estimated_value, TWO_PLACES),
-                "chances_of_success_pct": _decimal(chances, TWO_PLACES),
-                "completed_pct": _decimal(completed, TWO_PLACES),
-                "probability_pct": _decimal(probability, TWO_PLACES),
-                "calculated_current_value": _decimal(current_value, TWO_PLACES),
-                "estimated_closing_date": _date(closing_date),
-                "created_at": drf_datetime(created_at, zone),
-                "updated_at": drf_datetime(updated_at, zone),
-            }
-        )
+    for row in rows:
+        stage = stages.get(row["current_stage"])
+        row["sales_cycle"] = cycles[row["sales_cycle"]]
+        row["close_code"] = codes.get(row["close_code"])
+        row["current_stage"], row["current_stage_description"] = stage if stage else (None, None)
+        for name in DATES:
+            row[name] = _date(row[name])
+        for name in AMOUNTS:
+            row[name] = _decimal(row[name], TWO_PLACES)
+        row["created_at"] = drf_datetime(row["created_at"], zone)
+        row["updated_at"] = drf_datetime(row["updated_at"], zone)
+        result.append({name: row[name] for name in FIELDS})
     return result
