@@ -11,6 +11,7 @@ with no annotations: checked when the query is prepared. ``tests/common/test_pre
 compares the objects with the queryset's own.
 """
 
+from django.conf import settings
 from django.db import connections
 from django.db.models.query import get_related_populators
 
@@ -19,8 +20,12 @@ _STAND_INS = (-9_071_301, -9_071_302, -9_071_303)
 
 
 class PreparedGet:
-    def __init__(self, make_queryset, arity: int = 1):
-        """``make_queryset(*values)`` returns the queryset of at most one row for these values."""
+    def __init__(self, make_queryset, arity: int = 1, name: str | None = None):
+        """``make_queryset(*values)`` returns the queryset of at most one row for these values.
+
+        With a ``name``, the SQL runs as a prepared statement of that name (``execute`` below).
+        """
+        self.name = name
         if not 1 <= arity <= len(_STAND_INS):
             raise ValueError("PreparedGet takes one to three values")
         self.make_queryset = make_queryset
@@ -56,8 +61,13 @@ class PreparedGet:
         if using not in self._compiled:
             self._compiled[using] = self._prepare(using)
         sql, slots, compiler, converters, (model, first, last, attnames, populators) = self._compiled[using]
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, [values[slot] for slot in slots])
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            params = [values[slot] for slot in slots]
+            if self.name is None:
+                cursor.execute(sql, params)
+            else:
+                execute(connection, cursor, self.name, sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
@@ -67,3 +77,45 @@ class PreparedGet:
         for populator in populators:
             populator.populate(row, instance)
         return instance
+
+
+# --- server-side prepared statements ----------------------------------------------------------
+
+
+def _prepared_on(connection) -> set[str] | None:
+    """The names prepared on this connection's current database session, or None where statements
+    are not prepared (not PostgreSQL, or ``DB_PREPARED_STATEMENTS`` off)."""
+    if connection.vendor != "postgresql" or not getattr(settings, "DB_PREPARED_STATEMENTS", False):
+        return None
+    raw = connection.connection
+    state = connection.__dict__.get("_crm_prepared")
+    if state is None or state[0] is not raw:  # a new session: nothing is prepared on it yet
+        state = connection.__dict__["_crm_prepared"] = (raw, set())
+    return state[1]
+
+
+def execute(connection, cursor, name: str, sql: str, params) -> None:
+    """Run ``sql`` (``%s`` placeholders) on ``cursor`` as the prepared statement ``name``.
+
+    On PostgreSQL each statement is planned on every run. For the few that every request runs (its
+    session, its user, its permissions) planning took longer than running (bench/RESULTS.md,
+    round e), so there they are prepared once per database session (``PREPARE``) and then only
+    executed (``EXECUTE``): PostgreSQL keeps a generic plan after five runs. A prepared statement
+    lasts as long as the session, whatever happens to transactions; a new connection prepares
+    again. Elsewhere, or with ``DB_PREPARED_STATEMENTS`` off (PgBouncer in transaction mode
+    shares sessions between clients), the SQL runs as it is.
+    """
+    prepared = _prepared_on(connection)
+    if prepared is None:
+        cursor.execute(sql, params)
+        return
+    statement = f"crm_{name}"
+    if statement not in prepared:
+        if "%%" in sql:
+            raise ValueError("prepared statements take no literal %")
+        parts = sql.split("%s")
+        numbered = "".join(f"{part}${index}" for index, part in enumerate(parts[:-1], start=1)) + parts[-1]
+        cursor.execute(f"PREPARE {statement} AS {numbered}")
+        prepared.add(statement)
+    placeholders = ", ".join(["%s"] * len(params))
+    cursor.execute(f"EXECUTE {statement}({placeholders})" if params else f"EXECUTE {statement}", params)

@@ -3,12 +3,15 @@
 Every signed-in request reads its session. Django's ``db`` store builds and compiles the same
 ORM query for it every time, which under load cost more than running it (bench/RESULTS.md,
 round d). ``SessionStore`` reads the row with SQL written once per database from the model's
-table; saving, deleting and expiring stay Django's. ``SESSION_ENGINE = "common.sessions"``.
+table, prepared on PostgreSQL (``common.prepared.execute``); saving, deleting and expiring stay
+Django's. ``SESSION_ENGINE = "common.sessions"``.
 """
 
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
+
+from common import prepared
 
 _LOAD_SQL: dict[str, str] = {}
 
@@ -31,7 +34,10 @@ class SessionStore(db.SessionStore):
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(
+            prepared.execute(
+                connection,
+                cursor,
+                "session",
                 _load_sql(self.model, alias),
                 [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())],
             )

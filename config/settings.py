@@ -131,6 +131,10 @@ DATABASES = {
 }
 # Behind PgBouncer in transaction mode, server-side cursors (used by .iterator()) must be off.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DISABLE_SERVER_SIDE_CURSORS", False)
+# The statements every request runs (its session, user and permissions) are prepared once per
+# PostgreSQL session (common.prepared.execute). That pays only where connections persist, and a
+# pooler in transaction mode shares sessions between clients: off there.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", DATABASES["default"]["CONN_MAX_AGE"] != 0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts and wait for it, instead of failing with
     # "database is locked" when two requests write together.

@@ -141,7 +141,8 @@ def contact_detail(request, no: str):
         tasks = Task.objects.visible_to(request.user).open().filter(contact=contact).select_related("opportunity")
         tasks = tasks.order_by("date", "no")[:DETAIL_ROWS]
     figures = _figures(opportunities)
-    rows = opportunities.for_list().order_by("closed", "-creation_date", "-no")[:DETAIL_ROWS]
+    rows = opportunities.select_related("contact", "salesperson").prefetch_related("current_stage")
+    rows = rows.order_by("closed", "-creation_date", "-no")[:DETAIL_ROWS]
     return render(
         request,
         "contacts/detail.html",

@@ -2,11 +2,10 @@
 
 ``OpportunitySerializer`` (``opportunities/api.py``) stays the contract: the schema and the docs are
 generated from it. Lists, the detail and the answers of the lifecycle actions are written here
-instead, from one ``values_list`` query and one plain SQL look-up in three small set-up tables: building a
-model instance for the opportunity and each of its six related rows, then running DRF's fields
-over them, cost two thirds of an API list page (``bench/RESULTS.md``, round d). Joining the three
-set-up tables as well would multiply PostgreSQL's planning time for every page (7 tables: about
-3 ms, for a query that runs in under 1 ms; 4 tables: 0.3 ms).
+instead, from one ``values_list`` query and one look-up in the three small set-up tables
+(``salescycles.lookups``): building a model instance for the opportunity and each of its six
+related rows, then running DRF's fields over them, cost two thirds of an API list page
+(``bench/RESULTS.md``, round d).
 
 ``tests/api/test_opportunity_rows.py`` checks that both write the same JSON.
 """
@@ -14,11 +13,10 @@ set-up tables as well would multiply PostgreSQL's planning time for every page (
 import datetime
 from decimal import Decimal
 
-from django.db import connections
 from django.utils import timezone
 
 from common.api import drf_datetime
-from salescycles.models import CloseOpportunityCode, SalesCycle, SalesCycleStage
+from salescycles.lookups import setup_names
 
 # The fields of an opportunity's JSON, in order (``OpportunitySerializer`` lists the same), and
 # the column each is read from where that is not the field itself.
@@ -69,36 +67,6 @@ def _decimal(value: Decimal, places: Decimal) -> str:
 
 
 TWO_PLACES = Decimal("0.01")
-STAGE, CYCLE, CODE = 1, 2, 3
-
-
-def _setup_rows(database: str, *, cycles: set, codes: set, stages: set) -> tuple[dict, dict, dict]:
-    """The codes of these sales cycles and close codes, and (stage, description) of these stages.
-
-    One plain SQL ``UNION ALL`` of the three tables (an ORM union cost more to compile than to run).
-    """
-    q = connections[database].ops.quote_name
-    parts, params = [], []
-    # The stages first: their number fixes the type of the last column for the NULLs after them.
-    for kind, model, ids, text, number in (
-        (STAGE, SalesCycleStage, stages, "description", "stage"),
-        (CYCLE, SalesCycle, cycles, "code", None),
-        (CODE, CloseOpportunityCode, codes, "code", None),
-    ):
-        if ids:
-            column = {name: q(model._meta.get_field(name).column) for name in ("id", text, number) if name}
-            placeholders = ", ".join(["%s"] * len(ids))
-            parts.append(
-                f"SELECT {kind}, {column['id']}, {column[text]}, {column[number] if number else 'NULL'} "
-                f"FROM {q(model._meta.db_table)} WHERE {column['id']} IN ({placeholders})"
-            )
-            params.extend(ids)
-    found = {STAGE: {}, CYCLE: {}, CODE: {}}
-    with connections[database].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for kind, pk, text, number in cursor.fetchall():
-            found[kind][pk] = (number, text) if kind == STAGE else text
-    return found[CYCLE], found[CODE], found[STAGE]
 
 
 def opportunity_rows(queryset) -> list[dict]:
@@ -106,18 +74,18 @@ def opportunity_rows(queryset) -> list[dict]:
     rows = [dict(zip(READ, values, strict=True)) for values in queryset.values_list(*(SOURCES.get(n, n) for n in READ))]
     if not rows:
         return []
-    cycles, codes, stages = _setup_rows(
+    names = setup_names(
         queryset.db,
         cycles={row["sales_cycle"] for row in rows},
-        codes={row["close_code"] for row in rows} - {None},
-        stages={row["current_stage"] for row in rows} - {None},
+        codes={row["close_code"] for row in rows},
+        stages={row["current_stage"] for row in rows},
     )
     zone = timezone.get_current_timezone()
     result = []
     for row in rows:
-        stage = stages.get(row["current_stage"])
-        row["sales_cycle"] = cycles[row["sales_cycle"]]
-        row["close_code"] = codes.get(row["close_code"])
+        stage = names.stages.get(row["current_stage"])
+        row["sales_cycle"] = names.cycles[row["sales_cycle"]]
+        row["close_code"] = names.codes.get(row["close_code"])
         row["current_stage"], row["current_stage_description"] = stage if stage else (None, None)
         for name in DATES:
             row[name] = _date(row[name])

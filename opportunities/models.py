@@ -59,7 +59,20 @@ class OpportunityQuerySet(VisibleToQuerySet):
         return self.filter(status=Opportunity.Status.IN_PROGRESS)
 
     def for_list(self):
-        """What a list or board shows, without a query per row."""
+        """What a list or a page shows of each opportunity, without a query per row.
+
+        The contact, its company and the salesperson are joined; the sales cycles and current
+        stages are read after the rows, one query each for all of them. Joining those two small
+        set-up tables as well multiplies PostgreSQL's planning time (seven tables: 2-4 ms for a
+        statement that runs in a fraction of a millisecond; five: about 0.5 ms).
+        """
+        return self.select_related("contact", "contact_company", "salesperson").prefetch_related(
+            "sales_cycle", "current_stage"
+        )
+
+    def for_export(self):
+        """``for_list`` in one statement, for reading in chunks: a constant number of queries
+        whatever the number of rows (a prefetch would add two per chunk)."""
         return self.select_related("contact", "contact_company", "salesperson", "sales_cycle", "current_stage")
 
 

@@ -37,7 +37,8 @@ def dashboard(request):
     overdue = Opportunity.objects.visible_to(user).open().filter(estimated_closing_date__lt=today)
     if chosen is not None:
         overdue = overdue.filter(salesperson=chosen)
-    overdue = list(overdue.for_list().order_by("estimated_closing_date", "no")[:OVERDUE_LIST_SIZE])
+    overdue = overdue.select_related("contact", "salesperson")  # what the list shows, in one short join
+    overdue = list(overdue.order_by("estimated_closing_date", "no")[:OVERDUE_LIST_SIZE])
 
     for month in forecast:
         month["label"] = formats.date_format(month["month"], "YEAR_MONTH_FORMAT")

@@ -30,7 +30,7 @@ from opportunities.action_forms import ActivateForm, CloseForm, QuoteForm, Quote
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
 from opportunities.permissions import can_change_all, salesperson_of
 from opportunities.services import UpdateAction
-from salescycles.models import CloseOpportunityCode
+from salescycles.models import CloseOpportunityCode, SalesCycleStage
 
 Status = Opportunity.Status
 
@@ -39,9 +39,29 @@ Status = Opportunity.Status
 
 
 def _get_opportunity(request, no: str) -> Opportunity:
-    """The opportunity if the user may see it, else 404 (SPEC §5: not allowed answers as not found)."""
-    visible = Opportunity.objects.visible_to(request.user).for_list().select_related("close_code")
-    return get_object_or_404(visible, no=no)
+    """The opportunity if the user may see it, else 404 (SPEC §5: not allowed answers as not found).
+
+    Read with its contact, company, salesperson and close code, then its cycle's stages (with the
+    cycle) in a second statement, which give its sales cycle and current stage as well: every page
+    of it shows them. Two small statements plan in a fraction of the time of one seven-table join
+    (``Opportunity.objects.for_list``). The stages, in order, are kept in ``cycle_stages``.
+    """
+    visible = Opportunity.objects.visible_to(request.user).select_related(
+        "contact", "contact_company", "salesperson", "close_code"
+    )
+    opportunity = get_object_or_404(visible, no=no)
+    stages = list(
+        SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id)
+        .select_related("sales_cycle")
+        .order_by("stage")
+    )
+    if stages:
+        opportunity.sales_cycle = stages[0].sales_cycle
+    for stage in stages:
+        if stage.pk == opportunity.current_stage_id:
+            opportunity.current_stage = stage
+    opportunity.cycle_stages = stages
+    return opportunity
 
 
 def _is_htmx(request) -> bool:
@@ -104,7 +124,7 @@ def _can_change(user, opportunity: Opportunity) -> bool:
 
 
 def _stages(opportunity: Opportunity) -> list:
-    return list(opportunity.sales_cycle.stages.order_by("stage"))
+    return opportunity.cycle_stages
 
 
 def _stages_data(stages) -> str:

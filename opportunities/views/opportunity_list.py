@@ -1,8 +1,8 @@
 """Views: the opportunity list and its CSV export (see opportunities/urls.py).
 
-Both read ``Opportunity.objects.visible_to(user).for_list()`` through the same filters and sort,
-so the export holds exactly the rows the list shows (all pages), and each costs a fixed number
-of queries whatever the number of rows.
+Both read ``Opportunity.objects.visible_to(user)`` through the same filters and sort, so the
+export holds exactly the rows the list shows (all pages), and each costs a fixed number of
+queries whatever the number of rows.
 """
 
 import csv
@@ -25,13 +25,13 @@ from common.templatetags.crm import amount, percent
 from opportunities.filters import SORT_FIELDS, OpportunityListFilter, apply_sort, parse_sort
 from opportunities.models import Opportunity
 from opportunities.views import url_with_no
+from salescycles.lookups import setup_names
 
 PAGE_SIZE = 50
 EXPORT_CHUNK_SIZE = 2000
 
 
-def _filtered(request) -> tuple[OpportunityListFilter, object]:
-    queryset = Opportunity.objects.visible_to(request.user).for_list()
+def _filtered(request, queryset) -> tuple[OpportunityListFilter, object]:
     filterset = OpportunityListFilter(request.GET or None, queryset=queryset, user=request.user)
     return filterset, apply_sort(filterset.qs, request.GET.get("sort"))
 
@@ -92,9 +92,8 @@ ROW_COLUMNS = (
     "contact__name",
     "contact__no",
     "salesperson__name",
-    "current_stage__stage",
-    "current_stage__description",
-    "sales_cycle__code",
+    "current_stage_id",
+    "sales_cycle_id",
     "estimated_value",
     "calculated_current_value",
     "probability_pct",
@@ -103,6 +102,7 @@ ROW_COLUMNS = (
     "status",
     "priority",
 )
+STAGE_AT, CYCLE_AT = ROW_COLUMNS.index("current_stage_id"), ROW_COLUMNS.index("sales_cycle_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,9 @@ def _rows(page_queryset) -> list[ListRow]:
     statuses = {value: str(label) for value, label in Opportunity.Status.choices}  # translated once
     high_priority = format_html(' <span class="priority-high">{}</span>', _("High priority"))
     dates = {}
+    values = list(page_queryset.values_list(*ROW_COLUMNS))
+    names = setup_names(page_queryset.db, cycles={v[CYCLE_AT] for v in values}, stages={v[STAGE_AT] for v in values})
+    stages = {pk: fill("{no} – {text}", no=no, text=text) for pk, (no, text) in names.stages.items()}
     rows = []
     for (
         no,
@@ -134,9 +137,8 @@ def _rows(page_queryset) -> list[ListRow]:
         contact,
         contact_no,
         salesperson,
-        stage,
-        stage_text,
-        cycle,
+        stage_id,
+        cycle_id,
         estimated,
         weighted,
         probability,
@@ -144,7 +146,7 @@ def _rows(page_queryset) -> list[ListRow]:
         closed,
         status,
         priority,
-    ) in page_queryset.values_list(*ROW_COLUMNS):
+    ) in values:
         if date is not None and date not in dates:
             dates[date] = date_format(date, "SHORT_DATE_FORMAT")
         html = fill(
@@ -155,8 +157,8 @@ def _rows(page_queryset) -> list[ListRow]:
             contact=contact,
             contact_no=contact_no,
             salesperson=salesperson,
-            stage=NO_STAGE if stage is None else fill("{no} – {text}", no=stage, text=stage_text),
-            cycle=cycle,
+            stage=stages[stage_id] if stage_id is not None else NO_STAGE,
+            cycle=names.cycles[cycle_id],
             estimated=amount(estimated),
             weighted=amount(weighted),
             probability=percent(probability),
@@ -172,7 +174,7 @@ def _rows(page_queryset) -> list[ListRow]:
 
 @require_safe
 def opportunity_list(request):
-    filterset, queryset = _filtered(request)
+    filterset, queryset = _filtered(request, Opportunity.objects.visible_to(request.user))
     paginator = Paginator(queryset, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _rows(page.object_list)
@@ -247,7 +249,7 @@ def _csv_header() -> list[str]:
 
 @require_safe
 def opportunity_export(request):
-    _filterset, queryset = _filtered(request)
+    _filterset, queryset = _filtered(request, Opportunity.objects.visible_to(request.user).for_export())
     writer = csv.writer(_Echo())
     header = _csv_header()
     language = translation.get_language()
