@@ -26,6 +26,8 @@ from common.api import (
     StrictFieldsMixin,
     drf_datetime,
 )
+from common.filters import SearchFilter
+from common.ordering import rows_of_page, served_by_trigrams, sorted_after_matching
 from contacts import services
 from contacts.models import Contact, Salesperson
 from salescycles.api import SETUP_HTTP_METHODS, code_parameter, detail_schemas
@@ -141,6 +143,10 @@ def contact_rows(queryset) -> list[dict]:
     return rows
 
 
+def _searched_contact_rows(page_queryset) -> list[dict]:
+    return contact_rows(rows_of_page(page_queryset, Contact.objects.all()))
+
+
 class ContactSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
@@ -208,6 +214,16 @@ class ContactViewSet(RowsListMixin, FilterListsOnlyMixin, viewsets.ModelViewSet)
         if self.action == "destroy":
             return [IsAuthenticated(), IsManagerOrReadOnly()]
         return [IsAuthenticated()]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":
+            search = SearchFilter()
+            if served_by_trigrams(search.get_search_terms(self.request)):
+                # The matches first, then their order, then the page's rows (common/ordering.py).
+                queryset = sorted_after_matching(queryset)
+                self.list_rows = _searched_contact_rows
+        return queryset
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import ValuesModelChoiceField
+from common.ordering import served_by_trigrams, sorted_after_matching
 from contacts.models import Contact, Salesperson
 
 SORTS = {
@@ -50,7 +51,12 @@ class ContactFilterForm(forms.Form):
             queryset = queryset.filter(country=data["country"].strip().upper())
         if data.get("salesperson"):
             queryset = queryset.filter(salesperson=data["salesperson"])
-        return queryset.order_by(*SORTS[data.get("sort") or "no"])
+        queryset = queryset.order_by(*SORTS[data.get("sort") or "no"])
+        # The matches first, then their order (common/ordering.py).
+        return sorted_after_matching(queryset) if self.searched_by_trigrams() else queryset
+
+    def searched_by_trigrams(self) -> bool:
+        return served_by_trigrams([self.cleaned_data.get("q") or ""])
 
 
 class ContactForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.markup import fill
+from common.ordering import rows_of_page
 from contacts import services
 from contacts.forms import ContactFilterForm, ContactForm
 from contacts.models import Contact
@@ -93,6 +94,9 @@ def contact_list(request):
         contacts = contacts.order_by("no")
         sort = "no"
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filters.is_bound and filters.is_valid() and filters.searched_by_trigrams():
+        # The ids of the page, then its rows with their joins (common/ordering.py).
+        page.object_list = rows_of_page(page.object_list, Contact.objects.select_related("company", "salesperson"))
     page.object_list = _rows(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts.api import ContactSerializer
@@ -861,7 +863,8 @@ def test_searching_and_filtering_contacts_costs_the_same(rep_api, django_assert_
     company = CompanyFactory(name="Target Corp")
     PersonFactory(company=company, salesperson=Salesperson.objects.first())
 
-    with django_assert_max_num_queries(LIST_QUERIES["/contacts/"]):
+    # One more for a search: the ids of the page, then its rows (common/ordering.py).
+    with django_assert_max_num_queries(LIST_QUERIES["/contacts/"] + 1):
         response = rep_api.get(f"{API}/contacts/?search=example&company={company.no}&ordering=-name&page_size=100")
     assert len(results(response)) == 1
 
@@ -884,3 +887,71 @@ def test_the_contact_list_writes_what_the_serializer_writes(rep_api, rep, zone):
     assert listed["results"] == expected
     assert {row["company"] for row in listed["results"]} == {None, company.no}
     assert {row["salesperson"] for row in listed["results"]} == {None, rep.code}
+
+
+# --- a search's page: the matches first, then their order ----------------------------------------
+
+
+@pytest.fixture
+def searchable(db) -> list[Contact]:
+    """Contacts whose names, e-mails and cities match "berg" in a mixed order of numbers and names."""
+    names = ["Zoe Berger", "Adam Bergmann", "Mia Weissberg", "Karl Stein", "Berg & Tal AG", "Otto Ohneberg", "Eva Ek"]
+    made = []
+    for index, name in enumerate(names):
+        made.append(
+            contact_create(
+                type="company",
+                name=name,
+                city="Heidelberg" if index == 6 else "Bonn",
+                email=f"c{index}@example.com",
+            )
+        )
+    return made
+
+
+def _expected(contacts, key, search="berg", reverse=False) -> list[str]:
+    matching = [c for c in contacts if search in f"{c.no} {c.name} {c.email} {c.phone} {c.city}".casefold()]
+    return [c.no for c in sorted(matching, key=lambda c: (getattr(c, key), c.no), reverse=reverse)]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "key", "reverse"), [("", "no", False), ("name", "name", False), ("-name", "name", True)]
+)
+def test_a_search_lists_its_matches_in_the_order_asked_for_across_pages(rep_api, searchable, ordering, key, reverse):
+    query = f"search=berg&page_size=2{'&ordering=' + ordering if ordering else ''}"
+    found, page = [], 1
+    while True:
+        response = rep_api.get(f"{API}/contacts/?{query}&page={page}").json()
+        found += [row["no"] for row in response["results"]]
+        if not response["next"]:
+            break
+        page += 1
+
+    assert response["count"] == 6
+    assert found == _expected(searchable, key, reverse=reverse)
+
+
+def test_a_search_page_reads_the_ids_sorted_after_matching_then_the_rows(rep_api, searchable):
+    with CaptureQueriesContext(connection) as captured:
+        found = results(rep_api.get(f"{API}/contacts/?search=berg&page_size=3"))
+
+    ids_query, rows_query = [q["sql"] for q in captured.captured_queries[-2:]]
+    assert ids_query.startswith('SELECT "contacts_contact"."id"') and "JOIN" not in ids_query
+    assert "||" in ids_query.split("ORDER BY")[1]  # an order no index serves: the matches first
+    assert "JOIN" in rows_query and " IN (" in rows_query
+    assert [row["no"] for row in found] == _expected(searchable, "no")[:3]
+
+
+def test_a_search_too_short_for_the_trigram_index_keeps_the_plain_order(rep_api, searchable):
+    with CaptureQueriesContext(connection) as captured:
+        found = results(rep_api.get(f"{API}/contacts/?search=be"))
+
+    page_query = captured.captured_queries[-1]["sql"]
+    assert "ORDER BY 1 ASC" in page_query and "||" not in page_query
+    assert [row["no"] for row in found] == _expected(searchable, "no", search="be")
+
+
+def test_an_empty_search_page_answers_with_no_rows(rep_api, searchable):
+    response = rep_api.get(f"{API}/contacts/?search=nothing-like-it").json()
+
+    assert response["count"] == 0 and response["results"] == []

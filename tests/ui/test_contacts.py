@@ -1,8 +1,11 @@
 """Contact pages: list, company and person pages, create/edit with likely duplicates, delete."""
 
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -115,6 +118,56 @@ def test_the_list_sorts_by_name_and_city(client, rep):
     assert order("-name") == ["Charlie", "Bravo", "Alpha"]
     assert order("city") == ["Charlie", "Alpha", "Bravo"]
     assert order("-city") == ["Bravo", "Alpha", "Charlie"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("", ["Zoe Berger", "Adam Bergmann", "Berg & Tal AG", "Eva Ek", "Mia Weissberg"]),  # by number
+        ("name", ["Adam Bergmann", "Berg & Tal AG", "Eva Ek", "Mia Weissberg", "Zoe Berger"]),
+        ("-name", ["Zoe Berger", "Mia Weissberg", "Eva Ek", "Berg & Tal AG", "Adam Bergmann"]),
+        ("city", ["Adam Bergmann", "Berg & Tal AG", "Mia Weissberg", "Zoe Berger", "Eva Ek"]),
+    ],
+)
+def test_a_search_lists_its_matches_in_the_order_asked_for_across_pages(client, rep, sort, expected, settings):
+    for no, name, city in [
+        ("CTS00001", "Zoe Berger", "Bonn"),
+        ("CTS00002", "Adam Bergmann", "Bonn"),
+        ("CTS00003", "Karl Stein", "Bonn"),
+        ("CTS00004", "Berg & Tal AG", "Bonn"),
+        ("CTS00005", "Eva Ek", "Heidelberg"),
+        ("CTS00006", "Mia Weissberg", "Bonn"),
+    ]:
+        CompanyFactory(no=no, name=name, city=city)
+    client = _login(client, rep.user)
+    listed = []
+    for number in (1, 2, 3):
+        with patch("contacts.views.PAGE_SIZE", 2):
+            response = client.get(reverse("contacts:list"), {"q": "BERG", "sort": sort, "page": number})
+        assert response.status_code == 200
+        listed += [contact.name for contact in response.context["page"].object_list]
+        assert response.context["page"].paginator.count == 5
+    assert listed == expected
+    # The rows are written with their company and salesperson, read with the page's rows.
+    assert "Karl Stein" not in response.content.decode()
+
+
+def test_a_search_page_reads_its_ids_sorted_after_matching_then_its_rows(client, rep):
+    CompanyFactory(name="Bergmann AG")
+    PersonFactory(first_name="Anna", surname="Bergmann", company=CompanyFactory(name="Other Corp"), salesperson=rep)
+    client = _login(client, rep.user)
+    client.get(reverse("contacts:list"))  # the session and the caches of the first request
+    with CaptureQueriesContext(connection) as plain:
+        client.get(reverse("contacts:list"), {"q": "be"})  # two letters: no trigram, the plain order
+    with CaptureQueriesContext(connection) as searched:
+        response = client.get(reverse("contacts:list"), {"q": "bergmann"})
+
+    assert len(searched) == len(plain) + 1
+    ids_query = next(q["sql"] for q in searched if q["sql"].startswith('SELECT "contacts_contact"."id" AS'))
+    assert "JOIN" not in ids_query and "||" in ids_query.split("ORDER BY")[1]
+    assert not any("||" in q["sql"] for q in plain)
+    html = response.content.decode()
+    assert "Bergmann AG" in html and "Other Corp" in html and escape(rep.name) in html
 
 
 def test_the_list_pages_by_fifty_and_keeps_the_filters_in_the_page_links(client, rep):
