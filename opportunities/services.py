@@ -169,7 +169,8 @@ def _stages(opportunity: Opportunity) -> list[SalesCycleStage]:
 
 
 def _active_entry(opportunity: Opportunity) -> OpportunityEntry | None:
-    return OpportunityEntry.objects.filter(opportunity=opportunity, active=True).first()
+    # At most one is active. Ordered by id, not by the model's ordering, which joins the opportunity.
+    return OpportunityEntry.objects.filter(opportunity=opportunity, active=True).order_by("pk").first()
 
 
 def _quote_total(opportunity: Opportunity) -> Decimal | None:
