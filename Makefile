@@ -77,9 +77,11 @@ lint: $(VENV)/.installed-dev
 # The suite on PostgreSQL, then the portable path again on SQLite (the PostgreSQL-only tests
 # ran in the first pass, and so did the suites marked "once", whose subject does not depend on the
 # database engine: the browser, the schema fuzzing, the property tests and the permission matrix).
-# Both passes run on every core (pytest-xdist; each worker has its own test database).
+# Both passes run on every core (pytest-xdist; each worker has its own test database). The
+# PostgreSQL pass prepares the per-request statements as production does with persistent
+# connections (DB_PREPARED_STATEMENTS, common/prepared.py).
 test: lint node_modules/.installed chromium
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest -n auto
+	DATABASE_URL=$(TEST_DATABASE_URL) DB_PREPARED_STATEMENTS=true $(PY) -m pytest -n auto
 	DATABASE_URL=sqlite:///$(CURDIR)/.test-sqlite.sqlite3 $(PY) -m pytest -n auto -q -m "not postgresql and not once"
 
 # Screenshots of the main pages from the demo data (docs/screenshots/), on a scratch database.
