@@ -91,6 +91,8 @@ def _captured(client: Client, endpoint: Endpoint, repetition: int) -> list[str]:
 # A UNION (the permissions) starts with a parenthesised SELECT.
 # Django reads a queryset iterated with .iterator() (a form's choices) through a server-side cursor.
 SERVER_SIDE_CURSOR = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH HOLD FOR ', re.IGNORECASE)
+# The reads every request makes (session, user, permissions), prepared by common.prepared: all SELECTs.
+READS = ("SELECT", "WITH", "EXECUTE CRM_")
 
 
 def sql_floor(statements: list[str], repeat: int) -> float | None:
@@ -99,7 +101,7 @@ def sql_floor(statements: list[str], repeat: int) -> float | None:
     A server-side cursor's query is replayed as a plain SELECT (the floor: what the page needs to read).
     """
     statements = [SERVER_SIDE_CURSOR.sub("", statement) for statement in statements]
-    if not statements or any(not s.lstrip(" (").upper().startswith(("SELECT", "WITH")) for s in statements):
+    if not statements or any(not s.lstrip(" (").upper().startswith(READS) for s in statements):
         return None
     replay(statements)  # warm
     return statistics.median(replay(statements) for _ in range(repeat))

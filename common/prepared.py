@@ -113,6 +113,8 @@ def execute(connection, cursor, name: str, sql: str, params) -> None:
     if statement not in prepared:
         if "%%" in sql:
             raise ValueError("prepared statements take no literal %")
+        if not sql.lstrip().upper().startswith("SELECT"):
+            raise ValueError("only reads are prepared")  # bench/measure.py replays them as reads
         parts = sql.split("%s")
         numbered = "".join(f"{part}${index}" for index, part in enumerate(parts[:-1], start=1)) + parts[-1]
         cursor.execute(f"PREPARE {statement} AS {numbered}")

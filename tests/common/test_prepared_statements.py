@@ -112,3 +112,11 @@ def test_a_request_reads_its_session_user_and_permissions_through_prepared_state
     found = CrmModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
     assert "opportunities.view_task" in found and len(found) > 1
     assert found == ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+
+
+@pytest.mark.postgresql
+@override_settings(DB_PREPARED_STATEMENTS=True)
+def test_only_reads_are_prepared():
+    with pytest.raises(ValueError, match="only reads"):
+        _run("test_write", "UPDATE auth_user SET last_name = %s WHERE id = -1", ["x"])
+    assert "crm_test_write" not in _prepared_names()
