@@ -129,3 +129,63 @@ def test_the_history_escapes_notes_and_names_and_shows_who_when_and_where(client
     german = client.get(reverse("opportunities:detail", args=[hostile.no]), HTTP_ACCEPT_LANGUAGE="de")
     assert "<dt>Tage offen</dt><dd>Aktiv</dd>" in german.content.decode()
     assert "vom System, " in german.content.decode()
+
+
+# The salesperson statistics' rows as the template wrote them before they were filled in Python.
+SALESPERSON_ROWS_TEMPLATE = """{% load crm %}{% for row in salespeople %}
+        <tr>
+          <th scope="row">{{ row.name }} <span class="meta">{{ row.salesperson }}</span></th>
+          <td class="num">{{ row.open_count }}</td>
+          <td class="num">{{ row.estimated_value|money }}</td>
+          <td class="num">{{ row.weighted_value|money }}</td>
+          <td class="num">{{ row.won_count }}</td>
+          <td class="num">{{ row.won_value|money }}</td>
+          <td class="num">{{ row.lost_count }}</td>
+          <td class="num">{% if row.win_rate_pct is None %}—{% else %}{{ row.win_rate_pct|percent }}{% endif %}</td>
+          <td class="num">{{ row.average_days_to_close|floatformat:1|default:'—' }}</td>
+        </tr>
+        {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fi"])
+def test_the_salesperson_rows_are_what_the_template_wrote(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from opportunities.views.reports import _salesperson_rows
+
+    rows = [
+        {
+            "name": HOSTILE,
+            "salesperson": "S<1>",
+            "open_count": 1234,
+            "estimated_value": Decimal("1234567.5"),
+            "weighted_value": Decimal("0.004"),
+            "won_count": 0,
+            "won_value": Decimal("0"),
+            "lost_count": 7,
+            "win_rate_pct": None,
+            "average_days_to_close": None,
+        },
+        {
+            "name": "Anna Berg",
+            "salesperson": "AB",
+            "open_count": 3,
+            "estimated_value": Decimal("-12.25"),
+            "weighted_value": Decimal("99999999.99"),
+            "won_count": 2,
+            "won_value": Decimal("5000"),
+            "lost_count": 1,
+            "win_rate_pct": Decimal("66.67"),
+            "average_days_to_close": Decimal("12.35"),
+        },
+    ]
+    with translation.override(language):
+        expected = Template(SALESPERSON_ROWS_TEMPLATE).render(Context({"salespeople": rows}))
+        written = "".join(_salesperson_rows(rows))
+
+    def lines(html: str) -> list[str]:  # the same markup; the indentation between rows may differ
+        return [line.strip() for line in html.splitlines() if line.strip()]
+
+    assert lines(written) == lines(expected)
+    assert ESCAPED in written and "S&lt;1&gt;" in written
