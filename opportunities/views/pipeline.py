@@ -233,15 +233,18 @@ def board(request, code: str | None = None):
         .values("current_stage")
         .annotate(count=Count("id"), estimated=Sum("estimated_value"), weighted=Sum("calculated_current_value"))
     }
-    # One query for the first page of every column: the window numbers the cards of the
+    # The first page of every column in two queries: the window numbers the cards of the
     # opportunity table alone (an index-only scan in card order, opportunities_0004), and only the
-    # cards it keeps are joined with their contact, salesperson and stage.
-    first_ids = (
+    # cards it keeps are read with their contact, company and salesperson. As one query (the window
+    # in a subquery) PostgreSQL could not tell that it keeps a few cards, and joined the contacts of
+    # all 31,000 open opportunities of the largest cycle first (85 ms against 8).
+    first_ids = list(
         opportunities.annotate(
             position=Window(RowNumber(), partition_by=[F("current_stage")], order_by=_card_order()),
         )
         .filter(position__lte=PAGE_SIZE)
-        .values("pk")
+        .order_by()  # in any order: the cards' query orders them
+        .values_list("pk", flat=True)
     )
     first_cards = Opportunity.objects.filter(pk__in=first_ids).order_by("current_stage_id", *_card_order())
     cards_by_column: dict[str, list] = {}

@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opportunities import services
@@ -142,6 +144,26 @@ def test_the_board_costs_the_same_number_of_queries_with_3_or_30_cards(
     _make(cycle, rep, 5, start=False)
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(_board(cycle))
+
+
+@pytest.mark.django_db
+def test_the_cards_are_read_by_the_ids_the_window_kept(client, rep, cycle):
+    _make(cycle, rep, PAGE_SIZE + 3)  # one column with more cards than its first page
+    client.force_login(rep.user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(_board(cycle))
+
+    ids_query = next(q["sql"] for q in captured if "ROW_NUMBER()" in q["sql"])
+    cards_query = next(q["sql"] for q in captured if q["sql"].startswith('SELECT "opportunities_opportunity"."no"'))
+    assert ids_query.startswith('SELECT "pk" FROM') and "JOIN" not in ids_query
+    # The cards' query names the kept ids itself, so PostgreSQL knows it reads a page of rows.
+    assert "ROW_NUMBER()" not in cards_query and "JOIN" in cards_query
+    kept = [card.no for column in response.context["columns"] for card in column["cards"]]
+    assert len(kept) == PAGE_SIZE
+    named = cards_query.split(" IN (", 1)[1].split(")", 1)[0]
+    assert {int(pk) for pk in named.split(",")} == set(
+        Opportunity.objects.filter(no__in=kept).values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.django_db
