@@ -14,6 +14,7 @@ index, so the matches are found first and sorted after, which costs at most what
 more; a shorter term matches too many rows for a sort to pay.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, F, TextField, Value
 from django.db.models.functions import Concat
 
@@ -42,7 +43,7 @@ def sorted_after_matching(queryset):
 def _text_field(model, name: str):
     try:
         field = model._meta.get_field(name)
-    except Exception:  # a relation path or an annotation: left as it is
+    except FieldDoesNotExist:  # a relation path or an annotation: left as it is
         return None
     return field if isinstance(field, CharField | TextField) and field.concrete else None
 

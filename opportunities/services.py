@@ -153,10 +153,11 @@ def _check_open(opportunity: Opportunity) -> None:
         )
 
 
-def _stages(opportunity: Opportunity) -> list[SalesCycleStage]:
+def cycle_stages(opportunity: Opportunity) -> list[SalesCycleStage]:
     """The stages of the opportunity's sales cycle in order, read with the cycle in one query.
 
-    The cycle comes with each stage and is handed to the opportunity, which would read it again.
+    The cycle comes with each stage and is handed to the opportunity, and so is its current stage:
+    it would read them again. The services and the opportunity's pages (which show both) use it.
     """
     stages = list(
         SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id)
@@ -165,6 +166,9 @@ def _stages(opportunity: Opportunity) -> list[SalesCycleStage]:
     )
     if stages:
         opportunity.sales_cycle = stages[0].sales_cycle
+    for stage in stages:
+        if stage.pk == opportunity.current_stage_id:
+            opportunity.current_stage = stage
     return stages
 
 
@@ -550,7 +554,7 @@ def opportunity_activate(
     _check_open(locked)
     if locked.status != Status.NOT_STARTED:
         raise OpportunityError("already_started", _("Opportunity %(no)s has already been started.") % {"no": locked.no})
-    stages = _stages(locked)
+    stages = cycle_stages(locked)
     if not stages:
         raise OpportunityError(
             "sales_cycle_has_no_stages",
@@ -704,7 +708,7 @@ def opportunity_update_stage(
         raise OpportunityError(
             "not_started", _("Opportunity %(no)s has not been started; activate it first.") % {"no": locked.no}
         )
-    stages = _stages(locked)
+    stages = cycle_stages(locked)
     current_index = next(i for i, s in enumerate(stages) if s.pk == locked.current_stage_id)
     target_index, recorded = _resolve_target(
         action=action, stages=stages, current_index=current_index, stage=stage, sales_cycle=locked.sales_cycle

@@ -30,7 +30,7 @@ from opportunities.action_forms import ActivateForm, CloseForm, QuoteForm, Quote
 from opportunities.models import Opportunity, OpportunityEntry, Quote, QuoteLine, Task
 from opportunities.permissions import can_change_all, salesperson_of
 from opportunities.services import UpdateAction
-from salescycles.models import CloseOpportunityCode, SalesCycleStage
+from salescycles.models import CloseOpportunityCode
 
 Status = Opportunity.Status
 
@@ -50,17 +50,7 @@ def _get_opportunity(request, no: str) -> Opportunity:
         "contact", "contact_company", "salesperson", "close_code"
     )
     opportunity = get_object_or_404(visible, no=no)
-    stages = list(
-        SalesCycleStage.objects.filter(sales_cycle_id=opportunity.sales_cycle_id)
-        .select_related("sales_cycle")
-        .order_by("stage")
-    )
-    if stages:
-        opportunity.sales_cycle = stages[0].sales_cycle
-    for stage in stages:
-        if stage.pk == opportunity.current_stage_id:
-            opportunity.current_stage = stage
-    opportunity.cycle_stages = stages
+    opportunity.cycle_stages = services.cycle_stages(opportunity)
     return opportunity
 
 
